@@ -1,0 +1,321 @@
+"""Every error the SDK raises, and the one place that maps a response to an error.
+
+::
+
+    EnspaceError
+    ├── ConfigurationError          bad settings or arguments, raised before anything is sent
+    ├── ClientClosedError           the client was closed
+    ├── TransportError              no usable response
+    │   ├── ConnectError            nothing reached the server
+    │   ├── RequestTimeout          an attempt ran out of time
+    │   └── ProtocolError           the connection broke or the body was cut
+    ├── APIError                    the server answered with an error status
+    │   ├── BadRequestError         400
+    │   ├── AuthenticationError     401
+    │   ├── PermissionDeniedError   403
+    │   ├── NotFoundError           404
+    │   ├── ConflictError           409
+    │   ├── UnprocessableEntityError 422
+    │   ├── RateLimitError          429
+    │   └── ServerError             5xx
+    └── DecodeError                 a 2xx body that is not JSON or does not fit its model
+
+Every error pickles, and no error text ever holds the API key: messages are built from the
+method, the path and the server's own error body.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import orjson
+
+__all__ = [
+    "APIError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ClientClosedError",
+    "ConfigurationError",
+    "ConflictError",
+    "ConnectError",
+    "DecodeError",
+    "EnspaceError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "ProtocolError",
+    "RateLimitError",
+    "RequestTimeout",
+    "ServerError",
+    "TransportError",
+    "UnprocessableEntityError",
+    "error_from_response",
+    "outcome_unknown",
+    "parse_retry_after",
+]
+
+_EXCERPT = 200
+
+
+class EnspaceError(Exception):
+    """The base of every error raised by enspace-async.
+
+    Attributes:
+        resume_start: for an error raised while paging, the offset to pass as ``start=``
+            to resume the listing; otherwise ``None``.
+    """
+
+    resume_start: int | None = None
+
+
+class ConfigurationError(EnspaceError, ValueError):
+    """A setting or argument is wrong; nothing was sent."""
+
+
+class ClientClosedError(EnspaceError, RuntimeError):
+    """The client was closed and cannot send any more requests."""
+
+
+class TransportError(EnspaceError):
+    """No usable response arrived.
+
+    Attributes:
+        method: the HTTP method of the request.
+        path: the URL path of the request, without the query.
+        sent: whether the request may have reached the server. ``False`` means it certainly did
+            not, so any method may be sent again safely.
+    """
+
+    sent: bool = True
+
+    def __init__(self, message: str, *, method: str = "", path: str = "", sent: bool | None = None):
+        super().__init__(message)
+        self.message = message
+        self.method = method
+        self.path = path
+        if sent is not None:
+            self.sent = sent
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        kwargs = {"method": self.method, "path": self.path, "sent": self.sent}
+        return (_rebuild, (type(self), (self.message,), kwargs))
+
+    def __str__(self) -> str:
+        where = f" ({self.method} {self.path})" if self.method else ""
+        return f"{self.message}{where}"
+
+
+class ConnectError(TransportError):
+    """The connection could not be made; the request never reached the server."""
+
+    sent = False
+
+
+class RequestTimeout(TransportError):
+    """An attempt ran out of time. ``sent`` tells whether the request may have arrived."""
+
+
+class ProtocolError(TransportError):
+    """The connection broke mid-exchange, or the body was cut short or too large."""
+
+
+def _rebuild(cls: type[Exception], args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Exception:
+    return cls(*args, **kwargs)
+
+
+class APIError(EnspaceError):
+    """The server answered with an error status.
+
+    Attributes:
+        status: the HTTP status code.
+        error: the short reason from the body (``"Not Found"``).
+        message: the server's message; a validation error's list is joined with ``"; "``.
+        messages: the server's messages as a list.
+        request_id: the ``x-request-id`` header, when the server sent one.
+        headers: the response headers (lower-case names).
+    """
+
+    def __init__(
+        self,
+        status: int,
+        error: str,
+        message: str | list[str],
+        request_id: str | None = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+    ):
+        self.status = status
+        self.error = error
+        self.messages = [message] if isinstance(message, str) else list(message)
+        self.message = "; ".join(self.messages)
+        self.request_id = request_id
+        self.headers = dict(headers or {})
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        text = f"{self.status} {self.error}: {self.message}"
+        return f"{text} (request_id={self.request_id})" if self.request_id else text
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        args = (self.status, self.error, self.messages, self.request_id)
+        return (_rebuild, (type(self), args, {"headers": self.headers}))
+
+
+class BadRequestError(APIError):
+    """400: the request was malformed or failed validation."""
+
+
+class AuthenticationError(APIError):
+    """401: the API key is missing or invalid."""
+
+
+class PermissionDeniedError(APIError):
+    """403: the key may not use this workspace, or lacks the scope."""
+
+
+class NotFoundError(APIError):
+    """404: no such resource."""
+
+
+class ConflictError(APIError):
+    """409: the request conflicts with the current state."""
+
+
+class UnprocessableEntityError(APIError):
+    """422: the request was understood but cannot be processed."""
+
+
+class RateLimitError(APIError):
+    """429: too many requests.
+
+    Attributes:
+        retry_after: seconds the server asked us to wait, when it said.
+    """
+
+    @property
+    def retry_after(self) -> float | None:
+        """Seconds to wait, from the ``Retry-After`` header, when present and valid."""
+        return parse_retry_after(self.headers.get("retry-after"))
+
+
+class ServerError(APIError):
+    """5xx: the server failed."""
+
+
+class DecodeError(EnspaceError):
+    """A successful response whose body is not JSON or does not fit its model.
+
+    Attributes:
+        path: where in the body the problem is (``"$[3].created_at"``), when known.
+        excerpt: the start of the body, at most 200 characters.
+    """
+
+    def __init__(self, message: str, *, path: str = "$", excerpt: str = ""):
+        self.message = message
+        self.path = path
+        self.excerpt = excerpt
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        tail = f"; body starts {self.excerpt!r}" if self.excerpt else ""
+        return f"{self.message} at {self.path}{tail}"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (
+            _rebuild,
+            (type(self), (self.message,), {"path": self.path, "excerpt": self.excerpt}),
+        )
+
+
+_BY_STATUS: dict[int, type[APIError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+_REASONS = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    409: "Conflict",
+    422: "Unprocessable Entity",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
+
+
+def excerpt(content: bytes) -> str:
+    """Return the start of a body as text, short enough for an error message."""
+    return content[:_EXCERPT].decode("utf-8", "replace")
+
+
+def error_from_response(status: int, headers: Mapping[str, str], content: bytes) -> APIError:
+    """Build the error for a non-2xx response from its ``{statusCode, error, message}`` body.
+
+    An HTML, empty or otherwise unexpected body still gives a readable error.
+    """
+    reason = _REASONS.get(status, "Error")
+    error = reason
+    message: str | list[str] = excerpt(content).strip() or reason
+    try:
+        body = orjson.loads(content)
+    except orjson.JSONDecodeError:
+        body = None
+    if isinstance(body, dict):
+        error = str(body.get("error") or reason)
+        raw = body.get("message")
+        if isinstance(raw, list) and raw:
+            message = [str(m) for m in raw]
+        elif raw is not None:
+            message = str(raw)
+        else:
+            message = error
+    cls = _BY_STATUS.get(status) or (ServerError if status >= 500 else APIError)
+    return cls(status, error, message, headers.get("x-request-id"), headers=headers)
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Return the seconds a ``Retry-After`` header asks for: a number or an HTTP date.
+
+    ``now`` is the current Unix time, for dates; it defaults to :func:`time.time`.
+    Invalid values give ``None``; a date in the past gives ``0.0``.
+    """
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        return _seconds_until(value, now)
+    return max(seconds, 0.0) if seconds == seconds else None  # NaN is not a delay
+
+
+def _seconds_until(http_date: str, now: float | None) -> float | None:
+    try:
+        when = parsedate_to_datetime(http_date)
+    except (TypeError, ValueError, IndexError):
+        return None
+    current = time.time() if now is None else now
+    return max(when.timestamp() - current, 0.0)
+
+
+def outcome_unknown(error: BaseException) -> bool:
+    """Whether a failed write may still have been applied by the server.
+
+    True for a transport failure after the request may have been sent, and for a 5xx answer
+    (the server may have applied the write before failing). A caller must look before it
+    writes again; the SDK never resends such a POST by itself.
+    """
+    if isinstance(error, TransportError):
+        return error.sent
+    return isinstance(error, ServerError)

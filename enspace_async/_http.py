@@ -1,0 +1,121 @@
+"""The request and response we own, and the middleware chain that carries them.
+
+A call travels ``resource → client → middleware chain → transport``. Every middleware is an
+async callable ``(request, call_next) -> response``; the chain is composed once per session.
+Requests and responses are frozen: a middleware changes a request with :func:`attrs.evolve`,
+so a retry can resend the very same object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+
+import attrs
+from yarl import URL
+
+__all__ = ["Handler", "Middleware", "Request", "Response", "Timeout", "compose"]
+
+
+@attrs.frozen
+class Timeout:
+    """Limits in seconds for one attempt; ``None`` means no limit for that phase.
+
+    Attributes:
+        total: the whole attempt, from connecting to the last byte of the body.
+        connect: getting a connection (from the pool or a new one).
+        read: the longest wait for the next chunk of the response.
+    """
+
+    total: float | None = 60.0
+    connect: float | None = 10.0
+    read: float | None = 30.0
+
+    @classmethod
+    def of(cls, value: Timeout | float | None) -> Timeout:
+        """Return ``value`` as a :class:`Timeout`; a number sets ``total`` and keeps the rest."""
+        if isinstance(value, Timeout):
+            return value
+        if value is None:
+            return cls(total=None, connect=None, read=None)
+        if value <= 0:
+            raise ValueError(f"timeout must be positive, got {value!r}")
+        return attrs.evolve(cls(), total=float(value))
+
+
+def _freeze_headers(headers: Mapping[str, str]) -> Mapping[str, str]:
+    return {k.lower(): v for k, v in headers.items()}
+
+
+@attrs.frozen
+class Request:
+    """One HTTP request as the SDK sends it.
+
+    Attributes:
+        method: upper-case HTTP method.
+        url: the absolute URL, query included.
+        headers: header names in lower case.
+        content: the encoded body, or ``None``.
+        timeout: limits for each attempt.
+        route: the route name from the route table (``"items.get"``), for logs and metrics.
+    """
+
+    method: str
+    url: URL
+    headers: Mapping[str, str] = attrs.field(factory=dict, converter=_freeze_headers)
+    content: bytes | None = None
+    timeout: Timeout = attrs.field(factory=Timeout)
+    route: str = "custom"
+
+    def with_headers(self, **headers: str) -> Request:
+        """Return a copy with these headers added (``x_api_key`` → ``x-api-key``)."""
+        merged = dict(self.headers)
+        merged.update({k.replace("_", "-"): v for k, v in headers.items()})
+        return attrs.evolve(self, headers=merged)
+
+    def __repr__(self) -> str:
+        # Headers are left out on purpose: they carry the API key.
+        return f"<Request {self.method} {self.url.path}>"
+
+
+@attrs.frozen
+class Response:
+    """One HTTP response, read in full.
+
+    Attributes:
+        status: the HTTP status code.
+        headers: header names in lower case.
+        content: the whole body.
+        request: the request this answers.
+    """
+
+    status: int
+    headers: Mapping[str, str] = attrs.field(converter=_freeze_headers)
+    content: bytes
+    request: Request
+
+    @property
+    def is_success(self) -> bool:
+        """Whether the status is 2xx."""
+        return 200 <= self.status < 300
+
+    def __repr__(self) -> str:
+        return f"<Response {self.status} for {self.request.method} {self.request.url.path}>"
+
+
+Handler = Callable[[Request], Awaitable[Response]]
+Middleware = Callable[[Request, Handler], Awaitable[Response]]
+
+
+def compose(middlewares: Sequence[Middleware], send: Handler) -> Handler:
+    """Wrap ``send`` so that ``middlewares[0]`` runs first and ``send`` last."""
+    handler = send
+    for middleware in reversed(middlewares):
+        handler = _bind(middleware, handler)
+    return handler
+
+
+def _bind(middleware: Middleware, call_next: Handler) -> Handler:
+    async def handle(request: Request) -> Response:
+        return await middleware(request, call_next)
+
+    return handle

@@ -1,0 +1,64 @@
+"""What every resource shares: a client to call through, and the list and count helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from .._converter import structure
+from .._paging import MAX_PAGE_SIZE, AsyncPaginator, Query, list_query
+
+if TYPE_CHECKING:
+    from .._client import EnspaceClient
+
+__all__ = ["Resource", "parse_count"]
+
+T = TypeVar("T")
+PathValues = Mapping[str, str | int]
+
+
+class Resource:
+    """A group of endpoints bound to one client (or view)."""
+
+    def __init__(self, client: EnspaceClient):
+        self._client = client
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} of {self._client!r}>"
+
+    def _paginate(
+        self,
+        name: str,
+        into: type[T],
+        path: PathValues | None = None,
+        *,
+        query: Sequence[tuple[str, str]] = (),
+        page_size: int = MAX_PAGE_SIZE,
+        start: int = 0,
+    ) -> AsyncPaginator[T]:
+        async def fetch(offset: int, limit: int) -> list[T]:
+            page = [*query, ("_start", str(offset)), ("_limit", str(limit))]
+            result: list[T] = await self._client._call(name, path, query=page, into=list[into])  # type: ignore[valid-type]
+            return result
+
+        return AsyncPaginator(fetch, page_size=page_size, start=start)
+
+    async def _count(
+        self, name: str, path: PathValues | None = None, *, query: Sequence[tuple[str, str]] = ()
+    ) -> int:
+        return parse_count(await self._client._call(name, path, query=list(query)))
+
+
+def parse_count(value: Any) -> int:
+    """Read a count answer: a bare integer, or ``{"count": n}`` on some routes."""
+    if isinstance(value, dict):
+        value = value.get("count")
+    count: int = structure(value, int)
+    return count
+
+
+def query_of(
+    filters: Mapping[str, Any] | None, sort: str | Iterable[str] | None, q: str | None
+) -> Query:
+    """The filter/sort/search part of a list query."""
+    return list_query(filters=filters, sort=sort, q=q)

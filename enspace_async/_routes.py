@@ -1,0 +1,174 @@
+"""Every ENSPACE route, as data: one row each, named ``"<resource>.<operation>"``.
+
+The public reference documents only part of the API (see ``enspace-api.md`` §5); ``source`` says
+whether a path is documented (D), observed (O) or assumed (A), so that correcting an assumed
+route is a one-line change here. Resources and the emulator both read this table.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from typing import Literal
+
+import attrs
+from yarl import URL
+
+__all__ = ["ROUTES", "Route", "route"]
+
+Source = Literal["D", "O", "A"]
+_FIELDS = re.compile(r"\{(\w+)\}")
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f]")
+_SAFE_CHARS = string.ascii_letters + string.digits + "-._~"
+
+
+@attrs.frozen
+class Route:
+    """One endpoint.
+
+    Attributes:
+        name: ``"<resource>.<operation>"``.
+        method: the HTTP method.
+        template: the path with ``{name}`` placeholders.
+        workspace_scoped: whether the ``en-workspace`` header is sent.
+        source: D documented, O observed, A assumed.
+    """
+
+    name: str
+    method: str
+    template: str
+    workspace_scoped: bool = True
+    source: Source = "A"
+
+    @property
+    def params(self) -> tuple[str, ...]:
+        """The placeholder names of the template, in order."""
+        return tuple(_FIELDS.findall(self.template))
+
+    def path(self, **values: str | int) -> str:
+        """Fill the template with percent-encoded values.
+
+        Raises:
+            ValueError: a value is missing, empty, or holds ``/``, ``..`` or a control character.
+        """
+        return _FIELDS.sub(
+            lambda m: encode_segment(m.group(1), values.get(m.group(1))), self.template
+        )
+
+    def match(self, path: str) -> dict[str, str] | None:
+        """Return the placeholder values if ``path`` fits this route, else ``None``."""
+        found = _pattern(self.template).fullmatch(path)
+        if found is None:
+            return None
+        return {
+            k: URL.build(path="/" + v, encoded=True).path[1:] for k, v in found.groupdict().items()
+        }
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    return _PATTERNS.setdefault(template, re.compile(_FIELDS.sub(r"(?P<\1>[^/]+)", template)))
+
+
+_PATTERNS: dict[str, re.Pattern[str]] = {}
+
+
+def encode_segment(name: str, value: str | int | None) -> str:
+    """Percent-encode one path segment, refusing values that could change the path."""
+    if value is None:
+        raise ValueError(f"{name} is required")
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ValueError(f"{name} must be a string or an integer, got {type(value).__name__}")
+    text = str(value)
+    if not text.strip():
+        raise ValueError(f"{name} must not be empty")
+    if "/" in text or ".." in text or _UNSAFE.search(text):
+        raise ValueError(f"{name} must not contain '/', '..' or control characters: {text!r}")
+    return "".join(c if c in _SAFE_CHARS else _quote(c) for c in text)
+
+
+def _quote(char: str) -> str:
+    return "".join(f"%{b:02X}" for b in char.encode("utf-8"))
+
+
+def _r(name: str, method: str, template: str, source: Source = "A", *, ws: bool = True) -> Route:
+    return Route(name, method, template, ws, source)
+
+
+_TABLE = [
+    _r("types.list", "GET", "/ws/types"),
+    _r("types.count", "GET", "/ws/types/count"),
+    _r("types.get", "GET", "/ws/types/{slug}"),
+    _r("types.create", "POST", "/ws/types"),
+    _r("types.update", "PUT", "/ws/types/{slug}"),
+    _r("types.delete", "DELETE", "/ws/types/{slug}"),
+    _r("fields.list", "GET", "/ws/types/{slug}/fields", "O"),
+    _r("fields.create", "POST", "/ws/types/{slug}/fields", "D"),
+    _r("fields.get", "GET", "/ws/types/{slug}/fields/{field_id}"),
+    _r("fields.update", "PUT", "/ws/types/{slug}/fields/{field_id}", "D"),
+    _r("fields.delete", "DELETE", "/ws/types/{slug}/fields/{field_id}"),
+    _r("items.list", "GET", "/ws/types/{slug}/items", "O"),
+    _r("items.count", "GET", "/ws/types/{slug}/items/count", "O"),
+    _r("items.create", "POST", "/ws/types/{slug}/items", "D"),
+    _r("items.get", "GET", "/ws/types/{slug}/items/{ref}", "D"),
+    _r("items.update", "PUT", "/ws/types/{slug}/items/{ref}", "D"),
+    _r("items.delete", "DELETE", "/ws/types/{slug}/items/{ref}", "D"),
+    _r("flows.list", "GET", "/c-flows"),
+    _r("flows.get", "GET", "/c-flows/{flow_id}"),
+    _r("stages.list", "GET", "/c-flow-stages", "D"),
+    _r("stages.get", "GET", "/c-flow-stages/{stage_id}", "D"),
+    _r("tasks.list", "GET", "/c-stage-tasks", "O"),
+    _r("tasks.get", "GET", "/c-stage-tasks/{task_id}"),
+    _r("tasks.create", "POST", "/c-stage-tasks"),
+    _r("forms.list", "GET", "/ws/types/{slug}/forms"),
+    _r("forms.list_for_create", "GET", "/ws/types/{slug}/forms/create"),
+    _r("forms.get", "GET", "/ws/types/{slug}/forms/{form_id}"),
+    _r("members.list", "GET", "/ws/members"),
+    _r("members.count", "GET", "/ws/members/count"),
+    _r("members.get", "GET", "/ws/members/{member_id}"),
+    _r("members.create", "POST", "/ws/members", "D"),
+    _r("members.update", "PUT", "/ws/members/{member_id}", "D"),
+    _r("members.delete", "DELETE", "/ws/members/{member_id}"),
+    _r("roles.list", "GET", "/ws/roles"),
+    _r("roles.count", "GET", "/ws/roles/count"),
+    _r("roles.get", "GET", "/ws/roles/{role_id}"),
+    _r("roles.create", "POST", "/ws/roles"),
+    _r("roles.update", "PUT", "/ws/roles/{role_id}"),
+    _r("roles.delete", "DELETE", "/ws/roles/{role_id}"),
+    _r("roles.list_permissions", "GET", "/ws/roles/{role_id}/permissions"),
+    _r("roles.add_permission", "POST", "/ws/roles/{role_id}/permissions"),
+    _r("roles.remove_permission", "DELETE", "/ws/roles/{role_id}/permissions/{permission_id}"),
+    _r("member_groups.list", "GET", "/ws/mgroups"),
+    _r("member_groups.create", "POST", "/ws/mgroups"),
+    _r("member_groups.get", "GET", "/ws/mgroups/{group_id}"),
+    _r("member_groups.update", "PUT", "/ws/mgroups/{group_id}"),
+    _r("member_groups.delete", "DELETE", "/ws/mgroups/{group_id}"),
+    _r("member_groups.add_users", "POST", "/ws/mgroups/{group_id}/users"),
+    _r("member_groups.remove_users", "DELETE", "/ws/mgroups/{group_id}/users"),
+    _r("quick_tasks.list", "GET", "/ws/tasks", "O"),
+    _r("quick_tasks.count", "GET", "/ws/tasks/count"),
+    _r("quick_tasks.get", "GET", "/ws/tasks/{task_id}"),
+    _r("quick_tasks.create", "POST", "/ws/tasks"),
+    _r("quick_tasks.update", "PUT", "/ws/tasks/{task_id}"),
+    _r("quick_tasks.delete", "DELETE", "/ws/tasks/{task_id}"),
+    _r("schedule_tasks.list", "GET", "/c-flow-item-tasks", "O"),
+    _r("schedule_tasks.get", "GET", "/c-flow-item-tasks/{task_id}"),
+    _r("integrations.list", "GET", "/integrations", "D"),
+    _r("integrations.get", "GET", "/integrations/{integration_id}", "D"),
+    _r("integrations.create", "POST", "/integrations", "D"),
+    _r("workspaces.list", "GET", "/workspaces", ws=False),
+    _r("workspaces.create", "POST", "/workspaces", ws=False),
+    _r("workspaces.context", "GET", "/ws/context"),
+    _r("workspaces.stats", "GET", "/ws/stats"),
+    _r("workspaces.deletion_preview", "GET", "/ws/deletion-preview"),
+    _r("workspaces.leave", "POST", "/ws/leave"),
+    _r("workspaces.delete", "DELETE", "/ws"),
+    _r("user.request_log", "GET", "/users/me/request-logs", ws=False),
+    _r("user.api_keys", "GET", "/users/me/api-keys", ws=False),
+]
+
+ROUTES: dict[str, Route] = {r.name: r for r in _TABLE}
+
+
+def route(name: str) -> Route:
+    """Return the route called ``name``; a typo fails loudly."""
+    return ROUTES[name]
