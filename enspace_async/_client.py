@@ -224,7 +224,7 @@ class EnspaceClient(ResourceAccess):
             content = dumps(json)
             headers["content-type"] = "application/json"
         base = self._options.base_url
-        url = base.with_path(base.path + path, encoded=True).with_query(query)
+        url = base.with_path(base.path.rstrip("/") + path, encoded=True).with_query(query)
         request = Request(
             target.method, url, headers, content, self._options.timeout, route=target.name
         )

@@ -8,7 +8,8 @@
     ├── TransportError              no usable response
     │   ├── ConnectError            nothing reached the server
     │   ├── RequestTimeout          an attempt ran out of time
-    │   └── ProtocolError           the connection broke or the body was cut
+    │   ├── ProtocolError           the connection broke or the body was cut
+    │   └── OutcomeUnknownError     a write may have been applied; it was not resent
     ├── APIError                    the server answered with an error status
     │   ├── BadRequestError         400
     │   ├── AuthenticationError     401
@@ -44,6 +45,7 @@ __all__ = [
     "DecodeError",
     "EnspaceError",
     "NotFoundError",
+    "OutcomeUnknownError",
     "PermissionDeniedError",
     "ProtocolError",
     "RateLimitError",
@@ -95,8 +97,7 @@ class TransportError(EnspaceError):
         self.message = message
         self.method = method
         self.path = path
-        if sent is not None:
-            self.sent = sent
+        self.sent = type(self).sent if sent is None else sent
 
     def __reduce__(self) -> tuple[Any, ...]:
         kwargs = {"method": self.method, "path": self.path, "sent": self.sent}
@@ -119,6 +120,16 @@ class RequestTimeout(TransportError):
 
 class ProtocolError(TransportError):
     """The connection broke mid-exchange, or the body was cut short or too large."""
+
+
+class OutcomeUnknownError(TransportError):
+    """A write (a POST) may have reached the server, but no answer came back.
+
+    The SDK does not resend it, because the server may already have applied it: look before
+    writing again. The original failure is the ``__cause__``. ``sent`` is always true.
+    """
+
+    sent = True
 
 
 def _rebuild(cls: type[Exception], args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Exception:
