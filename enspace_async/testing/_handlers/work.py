@@ -1,0 +1,318 @@
+"""Flows, stages, stage tasks, quick tasks, scheduled tasks and integrations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .._context import Ctx, handles
+from .._problems import invalid
+from .._state import Workspace
+from .._store import Row
+from ._common import (
+    count_rows,
+    delete_row,
+    get_row,
+    list_rows,
+    new_row,
+    pick,
+    require_str,
+    update_row,
+)
+
+__all__ = ["PROVIDERS", "add_flow", "add_schedule_task"]
+
+
+def _provider(ident: int, name: str, slug: str, category: str, keys: str) -> dict[str, Any]:
+    return {
+        "row": {
+            "id": ident,
+            "name": name,
+            "description": f"{name} integration",
+            "category": category,
+            "slug": slug,
+            "created_at": "2024-01-01T00:00:00.000Z",
+            "updated_at": "2024-01-01T00:00:00.000Z",
+            "media": [],
+        },
+        "keys": set(keys.split()) if keys else None,
+    }
+
+
+PROVIDERS: dict[int, dict[str, Any]] = {
+    1: _provider(
+        1,
+        "Certisign",
+        "certisign",
+        "signature",
+        "environment changeKeys token webhookCatcherEndpoint",
+    ),
+    2: _provider(2, "Adobe Sign", "adobe-sign", "signature", ""),
+    3: _provider(3, "D4Sign", "d4sign", "signature", "environment changeKeys"),
+    4: _provider(4, "SendGrid", "sendgrid", "email", "environment api_key from_email from_name"),
+    5: _provider(
+        5, "Clicksign", "clicksign", "signature", "environment changeKeys webhookCatcherEndpoint"
+    ),
+    6: _provider(
+        6,
+        "WhatsApp Twilio",
+        "whatsapp-twilio",
+        "messaging",
+        "changeKeys phone_number autoclose_hours autoclose_minutes send_autoclose_message_minutes "
+        "autoclose_message post_autoclose_message",
+    ),
+    7: _provider(7, "OpenAI", "openai", "ai", ""),
+    8: _provider(8, "Docusign", "docusign", "signature", "environment changeKeys"),
+}
+SECRETS = ("token", "api_key")
+
+
+def add_flow(ws: Workspace, type_slug: str, name: str, stages: list[str], now: str) -> Row:
+    """Add a flow of type ``type_slug`` with one stage per name (the first is the start)."""
+    state = ws.type_state(type_slug)
+    if state is None:
+        raise KeyError(type_slug)
+    user = {"id": 1, "created_at": now, "email": "owner@example.com", "meta": {}}
+    flow = new_row(
+        ws,
+        "flows",
+        now,
+        {
+            "name": name,
+            "status": "active",
+            "item_type": dict(state.row),
+            "start_type": "manual",
+            "icon": None,
+            "user": user,
+        },
+    )
+    for position, stage in enumerate(stages):
+        fields = {
+            "name": stage,
+            "status": "active",
+            "progress_type": "manual",
+            "is_start": position == 0,
+            "hex_color": "#3366FF",
+            "icon": None,
+            "user": user,
+            "item_type": flow["item_type"],
+            "flow": {k: v for k, v in flow.items() if k != "item_type"},
+            "tasks": [],
+        }
+        new_row(ws, "stages", now, fields)
+    return flow
+
+
+def add_schedule_task(ws: Workspace, values: dict[str, Any], now: str) -> Row:
+    """Add a scheduled task (read-only through the API)."""
+    fields = {
+        "item_reference": None,
+        "item_type_name": None,
+        "flow_name": None,
+        "stage_name": None,
+        "task_name": None,
+        "work_status": "waiting",
+        "status": "active",
+        "due_date": None,
+        "is_overdue": "no",
+        "completed_at": None,
+        **values,
+    }
+    return new_row(ws, "schedule_tasks", now, fields)
+
+
+@handles("flows.list")
+def list_flows(ctx: Ctx) -> list[Row]:
+    """GET /c-flows?item_type={slug}."""
+    return list_rows(ctx, ctx.ws.collections["flows"])
+
+
+@handles("flows.get")
+def get_flow(ctx: Ctx) -> Row:
+    """GET /c-flows/{flow_id}."""
+    return get_row(ctx, ctx.ws.collections["flows"], "flow_id", "flow")
+
+
+@handles("stages.list")
+def list_stages(ctx: Ctx) -> list[Row]:
+    """GET /c-flow-stages?flow={id}."""
+    return list_rows(ctx, ctx.ws.collections["stages"])
+
+
+@handles("stages.get")
+def get_stage(ctx: Ctx) -> Row:
+    """GET /c-flow-stages/{stage_id}."""
+    return get_row(ctx, ctx.ws.collections["stages"], "stage_id", "stage")
+
+
+@handles("tasks.list")
+def list_tasks(ctx: Ctx) -> list[Row]:
+    """GET /c-stage-tasks?stage={id}."""
+    return list_rows(ctx, ctx.ws.collections["tasks"])
+
+
+@handles("tasks.get")
+def get_task(ctx: Ctx) -> Row:
+    """GET /c-stage-tasks/{task_id}."""
+    return get_row(ctx, ctx.ws.collections["tasks"], "task_id", "task")
+
+
+@handles("tasks.create", status=201)
+def create_task(ctx: Ctx) -> Row:
+    """POST /c-stage-tasks with ``{"stage": id, "name": …}``."""
+    body = ctx.body()
+    require_str(body, "name")
+    values = pick(body, {"stage": int, "name": str, "description": str, "order": int})
+    stage = ctx.ws.collections["stages"].get(values.get("stage") or 0)
+    if stage is None:
+        raise invalid("stage must be the id of an existing stage")
+    fields = {"description": None, "status": "active", "order": len(stage["tasks"]), **values}
+    row = new_row(ctx.ws, "tasks", ctx.now, fields)
+    stage["tasks"].append(row)
+    ctx.applied(row["id"])
+    return row
+
+
+_QUICK_STATUSES = ("pending", "working", "blocked", "completed", "archived")
+_QUICK_KEYS: dict[str, Any] = {
+    "title": str,
+    "name": str,
+    "status": str,
+    "assigned_to": int,
+    "collaborators": list,
+    "due_date": str,
+    "item": str,
+    "type": str,
+    "priority": str,
+}
+
+
+def _quick_values(ctx: Ctx, body: dict[str, Any]) -> dict[str, Any]:
+    values = pick(body, _QUICK_KEYS)
+    errors = []
+    if values.get("status", "pending") not in _QUICK_STATUSES:
+        errors.append(f"status must be one of {list(_QUICK_STATUSES)}")
+    assignee = values.get("assigned_to")
+    if assignee is not None and ctx.ws.collections["members"].get(assignee) is None:
+        errors.append(f"assigned_to: member {assignee} does not exist")
+    if errors:
+        raise invalid(*errors)
+    if "status" in values:
+        values["completed_at"] = ctx.now if values["status"] == "completed" else None
+    return values
+
+
+@handles("quick_tasks.list")
+def list_quick_tasks(ctx: Ctx) -> list[Row]:
+    """GET /ws/tasks."""
+    return list_rows(ctx, ctx.ws.collections["quick_tasks"])
+
+
+@handles("quick_tasks.count")
+def count_quick_tasks(ctx: Ctx) -> int:
+    """GET /ws/tasks/count."""
+    return count_rows(ctx, ctx.ws.collections["quick_tasks"])
+
+
+@handles("quick_tasks.get")
+def get_quick_task(ctx: Ctx) -> Row:
+    """GET /ws/tasks/{task_id}."""
+    return get_row(ctx, ctx.ws.collections["quick_tasks"], "task_id", "task")
+
+
+@handles("quick_tasks.create", status=201)
+def create_quick_task(ctx: Ctx) -> Row:
+    """POST /ws/tasks: ``title`` (or ``name``) is required."""
+    body = ctx.body()
+    title = body.get("title") or body.get("name")
+    require_str({"title": title}, "title")
+    values = _quick_values(ctx, body)
+    fields = {
+        "title": title,
+        "name": title,
+        "status": "pending",
+        "assigned_to": None,
+        "creator": ctx.state.user["id"],
+        "collaborators": [],
+        "due_date": None,
+        "completed_at": None,
+        "item": None,
+        "type": None,
+        "priority": "normal",
+        **values,
+    }
+    row = new_row(ctx.ws, "quick_tasks", ctx.now, fields)
+    ctx.applied(row["id"])
+    return row
+
+
+@handles("quick_tasks.update")
+def update_quick_task(ctx: Ctx) -> Row:
+    """PUT /ws/tasks/{task_id}."""
+    tasks = ctx.ws.collections["quick_tasks"]
+    row = get_row(ctx, tasks, "task_id", "task")
+    return update_row(ctx, tasks, row, _quick_values(ctx, ctx.body()))
+
+
+@handles("quick_tasks.delete")
+def delete_quick_task(ctx: Ctx) -> Row:
+    """DELETE /ws/tasks/{task_id}."""
+    tasks = ctx.ws.collections["quick_tasks"]
+    return delete_row(ctx, tasks, get_row(ctx, tasks, "task_id", "task"))
+
+
+@handles("schedule_tasks.list")
+def list_schedule_tasks(ctx: Ctx) -> list[Row]:
+    """GET /c-flow-item-tasks."""
+    return list_rows(ctx, ctx.ws.collections["schedule_tasks"])
+
+
+@handles("schedule_tasks.get")
+def get_schedule_task(ctx: Ctx) -> Row:
+    """GET /c-flow-item-tasks/{task_id}."""
+    return get_row(ctx, ctx.ws.collections["schedule_tasks"], "task_id", "scheduled task")
+
+
+@handles("integrations.list")
+def list_integrations(ctx: Ctx) -> list[Row]:
+    """GET /integrations."""
+    return list_rows(ctx, ctx.ws.collections["integrations"])
+
+
+@handles("integrations.get")
+def get_integration(ctx: Ctx) -> Row:
+    """GET /integrations/{integration_id}."""
+    return get_row(ctx, ctx.ws.collections["integrations"], "integration_id", "integration")
+
+
+def _check_settings(provider: dict[str, Any], data: Any) -> list[str]:
+    if not isinstance(data, dict):
+        return ["data must be an object"]
+    keys, name = provider["keys"], provider["row"]["name"]
+    errors = []
+    if keys is not None:
+        errors += [f"data.{k} is not a {name} setting" for k in data if k not in keys]
+        errors += [f"data.{k} is required" for k in keys & {"environment", *SECRETS} - data.keys()]
+    if "environment" in data and data["environment"] not in ("stage", "production"):
+        errors.append("data.environment must be one of ['stage', 'production']")
+    return errors
+
+
+@handles("integrations.create", status=201)
+def create_integration(ctx: Ctx) -> Row:
+    """POST /integrations: settings are checked; ``token``/``api_key`` are kept, never echoed."""
+    body = ctx.body()
+    which = body.get("integration")
+    ident = which.get("id") if isinstance(which, dict) else which
+    provider = PROVIDERS.get(ident) if isinstance(ident, int) else None
+    if provider is None:
+        raise invalid(f"integration must be one of {sorted(PROVIDERS)}")
+    data = body.get("data", {})
+    errors = _check_settings(provider, data)
+    if errors:
+        raise invalid(*errors)
+    public = {k: v for k, v in data.items() if k not in SECRETS}
+    fields = {"data": public, "integration": provider["row"], "status": "active"}
+    row = new_row(ctx.ws, "integrations", ctx.now, fields)
+    ctx.ws.secrets[row["id"]] = {k: v for k, v in data.items() if k in SECRETS}
+    ctx.applied(row["id"])
+    return row
