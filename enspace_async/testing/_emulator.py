@@ -24,6 +24,15 @@ from ._store import Row, now_iso
 __all__ = ["EnspaceEmulator"]
 
 assert HANDLERS  # the handler modules registered themselves on import
+# Demo values: per-row values for text and email fields (unique, searchable), the rest drawn
+# from a seeded pool, which keeps generating a million rows quick.
+_POOL = 1009
+_UNIQUE = frozenset({"title", "email"})
+
+
+def _is_unique(state: TypeState, ref: str) -> bool:
+    field = state.fields.find(ref)
+    return field is not None and field["type"] in ("inputText", "email")
 
 
 class EnspaceEmulator:
@@ -216,10 +225,19 @@ class EnspaceEmulator:
     def _generate(self, ws: Workspace, state: TypeState, count: int, now: str) -> None:
         rng = self.state.data_rng
         makers = [(f["refId"], m) for f in state.fields if (m := value_maker(f)) is not None]
+        unique = [(ref, make) for ref, make in makers if ref in _UNIQUE or _is_unique(state, ref)]
+        pooled = [
+            (ref, [make(rng, n) for n in range(1, _POOL + 1)])
+            for ref, make in makers
+            if (ref, make) not in unique
+        ]
+        add = item_handlers.add_item
         for _ in range(count):
             n = len(state.items) + 1
-            data = {ref: make(rng, n) for ref, make in makers}
-            item_handlers.add_item(ws, state, data, now, rng.getrandbits(32), "active")
+            data = {ref: make(rng, n) for ref, make in unique}
+            for position, (ref, pool) in enumerate(pooled):
+                data[ref] = pool[(n * 7919 + position * 104729) % _POOL]
+            add(ws, state, data, now, rng.getrandbits(32), "active")
 
     def add_flow(
         self, type_slug: str, name: str, stages: Sequence[str], *, workspace: str | None = None
