@@ -294,7 +294,7 @@ async def test_a_body_that_is_not_json_or_not_an_object_is_400(
     async with raw_api.session.post(url, data=b"{nope", headers=headers) as response:
         assert response.status == 400
         assert (await response.json())["message"] == ["the body must be JSON"]
-    status, body, _ = await raw_api.call("POST", ITEMS, json=[1])
+    _status, body, _ = await raw_api.call("POST", ITEMS, json=[1])
     assert body["message"] == ["the body must be a JSON object"]
 
 
@@ -364,7 +364,7 @@ async def test_workspaces_are_isolated(seeded: EnspaceEmulator, raw_api: RawApi)
 async def test_unknown_routes_and_resources_are_404(
     seeded: EnspaceEmulator, raw_api: RawApi
 ) -> None:
-    status, body, _ = await raw_api.call("GET", "/ws/nothing")
+    _status, body, _ = await raw_api.call("GET", "/ws/nothing")
     assert body == {"statusCode": 404, "error": "Not Found", "message": "Cannot GET /ws/nothing"}
     assert (await raw_api.call("PATCH", ITEMS))[0] == 404
     assert (await raw_api.call("GET", "/ws/types/ghosts/items"))[0] == 404

@@ -183,7 +183,8 @@ def test_fault_specs_parse() -> None:
     assert Fault.parse("drop_rows:3") == Fault("drop_rows", rows=3)
     assert Fault.parse("redirect:/x") == Fault("redirect", location="/x")
     assert Fault.parse(Fault("ok")) == Fault("ok")
-    assert Fault("reset_after").applied and not Fault("reset_before").applied
+    assert Fault("reset_after").applied
+    assert not Fault("reset_before").applied
 
 
 class Clock:

@@ -71,8 +71,13 @@ def build(args: argparse.Namespace) -> EnspaceEmulator:
     return emu
 
 
-async def serve(args: argparse.Namespace, stop: asyncio.Event | None = None) -> None:
-    """Serve until ``stop`` is set (or SIGINT/SIGTERM when it is not given)."""
+async def serve(
+    args: argparse.Namespace,
+    stop: asyncio.Event | None = None,
+    ready: asyncio.Event | None = None,
+) -> None:
+    """Serve until ``stop`` is set (or SIGINT/SIGTERM when it is not given); set ``ready`` once
+    the ready line is printed."""
     emu = build(args)
     stop = stop or _signal_event()
     async with emu:
@@ -80,6 +85,8 @@ async def serve(args: argparse.Namespace, stop: asyncio.Event | None = None) -> 
             f"ENSPACE_EMULATOR url={emu.url} key={emu.api_key} workspace={emu.workspace}",
             flush=True,
         )
+        if ready is not None:
+            ready.set()
         await stop.wait()
 
 
