@@ -21,6 +21,7 @@ import random
 from collections import Counter, deque
 from collections.abc import Iterable
 from fnmatch import fnmatchcase
+from typing import Any
 
 import attrs
 
@@ -180,6 +181,11 @@ class Faults:
                     rule.remaining -= 1
                 self.counts[rule.fault.kind] += 1
         return delay, outcome
+
+    def drop(self, rows: list[Any], count: int) -> None:
+        """Remove ``count`` rows from ``rows`` at seeded random positions."""
+        for _ in range(min(count, len(rows))):
+            del rows[self._rng.randrange(len(rows))]
 
     def _count(self, fault: Fault) -> tuple[float, Fault | None]:
         if fault.kind == "ok":

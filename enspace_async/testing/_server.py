@@ -83,7 +83,7 @@ class Dispatcher:
             raw = await request.read() if request.can_read_body else b""
             status, result = self._dispatch(request, route, params, raw, record, headers)
             if fault is not None and fault.kind == "drop_rows" and isinstance(result, list):
-                self._drop(result, fault.rows)
+                self.faults.drop(result, fault.rows)
             payload = orjson.dumps(result)
         except Problem as problem:
             status, payload = (
@@ -135,10 +135,6 @@ class Dispatcher:
         if ws is None:
             raise Problem(404, f"workspace {slug!r} not found")
         return ws
-
-    def _drop(self, rows: list[Any], count: int) -> None:
-        for _ in range(min(count, len(rows))):
-            del rows[self.state.data_rng.randrange(len(rows))]
 
     def _before(
         self, request: web.Request, record: RequestRecord, fault: Fault, headers: dict[str, str]
