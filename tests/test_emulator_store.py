@@ -77,7 +77,9 @@ def test_indexes_follow_updates_and_removals() -> None:
 
 def test_count_without_paging_and_order_of_candidates() -> None:
     collection = rows()
-    assert parse_query(MultiDict([("v_in", "3"), ("v_in", "b")]), paged=False).count(collection) == 2
+    assert (
+        parse_query(MultiDict([("v_in", "3"), ("v_in", "b")]), paged=False).count(collection) == 2
+    )
     assert parse_query(MultiDict(), paged=False).count(collection) == 7
     assert query(collection, v="2.5", _sort="id:desc") == [7]
 
