@@ -44,7 +44,8 @@ def format_datetime(value: datetime) -> str:
 
 
 def _is_open_enum(tp: Any) -> bool:
-    args = typing.get_args(tp)
+    # ``Enum | str``, optionally ``| None``.
+    args = [a for a in typing.get_args(tp) if a is not types.NoneType]
     if typing.get_origin(tp) not in (typing.Union, types.UnionType) or len(args) != 2:
         return False
     kinds = {a for a in args if isinstance(a, type)}
@@ -52,9 +53,12 @@ def _is_open_enum(tp: Any) -> bool:
 
 
 def _open_enum_hook(tp: Any) -> Any:
-    enum_type = next(a for a in typing.get_args(tp) if a is not str)
+    enum_type = next(a for a in typing.get_args(tp) if a not in (str, types.NoneType))
+    optional = types.NoneType in typing.get_args(tp)
 
     def load(value: Any, _: type) -> Any:
+        if value is None and optional:
+            return None
         if not isinstance(value, str):
             raise TypeError(f"expected a string, got {type(value).__name__}")
         try:

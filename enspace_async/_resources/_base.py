@@ -11,7 +11,7 @@ from .._paging import MAX_PAGE_SIZE, AsyncPaginator, Query, list_query
 if TYPE_CHECKING:
     from .._client import EnspaceClient
 
-__all__ = ["Resource", "parse_count"]
+__all__ = ["PathValues", "Resource", "drop_none", "parse_count", "query_of"]
 
 T = TypeVar("T")
 PathValues = Mapping[str, str | int]
@@ -62,3 +62,8 @@ def query_of(
 ) -> Query:
     """The filter/sort/search part of a list query."""
     return list_query(filters=filters, sort=sort, q=q)
+
+
+def drop_none(**values: Any) -> dict[str, Any]:
+    """Return the keyword arguments that are not ``None``: the optional body keys given."""
+    return {k: v for k, v in values.items() if v is not None}

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
+from .._converter import structure
+from .._errors import DecodeError
+
 __all__ = ["Item", "ItemType"]
+
+T = TypeVar("T")
 
 
 @attrs.frozen(kw_only=True)
@@ -45,3 +50,22 @@ class Item:
     data: dict[str, Any] = attrs.field(factory=dict)
     created_at: datetime | None = None
     updated_at: datetime | None = None
+
+    def value(self, ref_id: str, into: type[T]) -> T:
+        """Return the value of field ``ref_id`` as ``into`` (``Currency``, ``list[Relation]``…).
+
+        Raises:
+            KeyError: the item has no value for ``ref_id``.
+            DecodeError: the value does not fit ``into``; its ``path`` starts at
+                ``$.data.<ref_id>``.
+        """
+        raw = self.data[ref_id]
+        try:
+            result: T = structure(raw, into)
+        except DecodeError as exc:
+            raise DecodeError(
+                f"item {self.reference} value {ref_id!r}: {exc.message}",
+                path=f"$.data.{ref_id}{exc.path[1:]}",
+                excerpt=exc.excerpt,
+            ) from exc
+        return result
