@@ -244,3 +244,20 @@ def test_rate_limit_settings_are_checked() -> None:
     with pytest.raises(ValueError, match="burst"):
         RateLimit(per_second=1, burst=0)
     assert RateLimit(per_second=2.5).capacity == 3
+
+
+async def test_aiohttp_silently_resends_an_idempotent_request_once_after_a_reset(
+    emu: EnspaceEmulator, raw_api: RawApi
+) -> None:
+    # aiohttp's ClientSession retries GET/PUT/DELETE once after a disconnect, so one reset on
+    # an idempotent route is invisible to it (and a PUT under reset_after is applied twice):
+    # script two resets to make an aiohttp client see the disconnect.
+    emu.faults.script("items.list", ["reset_before"])
+    assert (await raw_api.call("GET", ITEMS))[0] == 200
+    ref = emu.items("contracts")[0]["reference"]
+    emu.faults.script("items.update", ["reset_after"])
+    assert (await raw_api.call("PUT", f"{ITEMS}/{ref}", json={"data": {"title": "x"}}))[0] == 200
+    assert emu.applied_keys[("items.update", ref)] == 2
+    emu.faults.script("items.list", ["reset_before", "reset_before"])
+    with pytest.raises(aiohttp.ServerDisconnectedError):
+        await raw_api.call("GET", ITEMS)
