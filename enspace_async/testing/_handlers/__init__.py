@@ -1,5 +1,5 @@
 """The route handlers, one module per group of resources; importing registers them."""
 
-from . import items, people, types, work, workspaces
+from . import integrations, items, people, types, work, workspaces
 
-__all__ = ["items", "people", "types", "work", "workspaces"]
+__all__ = ["integrations", "items", "people", "types", "work", "workspaces"]
