@@ -12,6 +12,7 @@ from ._errors import (
     DecodeError,
     EnspaceError,
     NotFoundError,
+    OutcomeUnknownError,
     PermissionDeniedError,
     ProtocolError,
     RateLimitError,
@@ -19,17 +20,23 @@ from ._errors import (
     ServerError,
     TransportError,
     UnprocessableEntityError,
+    outcome_unknown,
 )
 from ._http import Handler, Middleware, Request, Response, Timeout
+from ._observe import Attempt, ClientStats, Hooks
 from ._paging import AsyncPaginator
+from ._ratelimit import LimiterBackend, LocalLimiterBackend, RateLimiter, RateSignal
+from ._retry import LocalRetryBudget, RetryBudget, RetryPolicy
 from ._version import __version__
 
 __all__ = [
     "APIError",
     "AsyncPaginator",
+    "Attempt",
     "AuthenticationError",
     "BadRequestError",
     "ClientClosedError",
+    "ClientStats",
     "ConfigurationError",
     "ConflictError",
     "ConnectError",
@@ -37,17 +44,27 @@ __all__ = [
     "EnspaceClient",
     "EnspaceError",
     "Handler",
+    "Hooks",
+    "LimiterBackend",
+    "LocalLimiterBackend",
+    "LocalRetryBudget",
     "Middleware",
     "NotFoundError",
+    "OutcomeUnknownError",
     "PermissionDeniedError",
     "ProtocolError",
     "RateLimitError",
+    "RateLimiter",
+    "RateSignal",
     "Request",
     "RequestTimeout",
     "Response",
+    "RetryBudget",
+    "RetryPolicy",
     "ServerError",
     "Timeout",
     "TransportError",
     "UnprocessableEntityError",
+    "outcome_unknown",
     "__version__",
 ]

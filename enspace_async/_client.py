@@ -1,5 +1,9 @@
 """The client: settings, the shared session, and the one path every call takes.
 
+The onion, outermost first: user middlewares → retry → same-origin redirects → rate limiter →
+observe (log, count, trace) → authentication (adds ``x-api-key``, innermost) → transport; see
+:mod:`enspace_async._session`.
+
 ``EnspaceClient`` is cheap to copy: :meth:`~EnspaceClient.with_workspace` and
 :meth:`~EnspaceClient.with_options` return views that share the root client's session,
 connection pool and limits. The root client owns the session; closing it closes every view.
@@ -7,7 +11,9 @@ connection pool and limits. The root client owns the session; closing it closes 
 
 from __future__ import annotations
 
+import asyncio
 import os
+import time
 from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self
@@ -18,10 +24,14 @@ from yarl import URL
 from ._config import DEFAULT_BASE_URL, Secret, parse_base_url
 from ._converter import dumps, loads, structure
 from ._errors import ClientClosedError, ConfigurationError, error_from_response
-from ._http import Handler, Middleware, Request, Response, Timeout, compose
+from ._http import Middleware, Request, Response, Timeout
+from ._observe import ClientStats, Hooks
 from ._paging import Query, encode_params
+from ._ratelimit import RateLimiter
 from ._resources import ResourceAccess
+from ._retry import IDEMPOTENT_METHODS, RetryBudget, RetryPolicy
 from ._routes import Route, route
+from ._session import Clock, Session, Sleep
 from ._version import __version__
 from .transports import AiohttpTransport, Transport
 
@@ -29,25 +39,6 @@ __all__ = ["EnspaceClient"]
 
 DEFAULT_TIMEOUT = Timeout()
 _ENV_KEY, _ENV_URL, _ENV_WORKSPACE = "ENSPACE_API_KEY", "ENSPACE_API_URL", "ENSPACE_WORKSPACE_ID"
-
-
-class _Session:
-    """What a client and all its views share: the transport and the middleware chain."""
-
-    def __init__(self, api_key: Secret, transport: Transport, middlewares: Sequence[Middleware]):
-        self.api_key = api_key
-        self.transport = transport
-        self.closed = False
-        self.handler: Handler = compose([*middlewares, self._authenticate], transport.send)
-
-    async def _authenticate(self, request: Request, call_next: Handler) -> Response:
-        # Innermost, so user middlewares and hooks never see the key.
-        return await call_next(request.with_headers(x_api_key=self.api_key.reveal()))
-
-    async def aclose(self) -> None:
-        if not self.closed:
-            self.closed = True
-            await self.transport.aclose()
 
 
 @attrs.frozen
@@ -76,6 +67,16 @@ class EnspaceClient(ResourceAccess):
         middlewares: ``(request, call_next)`` callables, outermost first.
         user_agent: your product's name, put in front of ``enspace-async/<version>``.
         allow_insecure_http: permit ``http://`` to hosts that are not loopback.
+        retry: a :class:`RetryPolicy`, a number of attempts, or ``None`` for no retries.
+        retry_budget: where the retry budget lives (a :class:`LocalRetryBudget` of
+            ``retry.budget`` tokens by default; share one to share the budget).
+        rate_limit: a :class:`RateLimiter` (share one between clients of the same key), a
+            ceiling in requests per second, or ``None`` to adapt from 429s only.
+        max_in_flight: the most attempts on the wire at once; by default the transport's
+            ``pool_size``; ``0`` for no cap.
+        hooks: :class:`Hooks` called around every attempt, for tracing.
+        sleep: the coroutine used to wait (tests inject a fake one).
+        clock: the monotonic clock used by retries and the limiter (tests inject one).
 
     Raises:
         ConfigurationError: the key is missing or the base URL is malformed.
@@ -92,6 +93,13 @@ class EnspaceClient(ResourceAccess):
         middlewares: Sequence[Middleware] = (),
         user_agent: str | None = None,
         allow_insecure_http: bool = False,
+        retry: RetryPolicy | int | None = RetryPolicy(),  # noqa: B008 - immutable
+        retry_budget: RetryBudget | None = None,
+        rate_limit: RateLimiter | float | None = None,
+        max_in_flight: int | None = None,
+        hooks: Hooks | None = None,
+        sleep: Sleep = asyncio.sleep,
+        clock: Clock = time.monotonic,
     ):
         if not api_key or not isinstance(api_key, str):
             raise ConfigurationError(f"an API key is required (pass api_key= or set {_ENV_KEY})")
@@ -102,7 +110,19 @@ class EnspaceClient(ResourceAccess):
             timeout=Timeout.of(timeout),
             user_agent=f"{user_agent} {agent}" if user_agent else agent,
         )
-        self._session = _Session(Secret(api_key), transport or AiohttpTransport(), middlewares)
+        self._session = Session(
+            Secret(api_key),
+            transport or AiohttpTransport(),
+            middlewares,
+            base_url=self._options.base_url,
+            retry=RetryPolicy.of(retry),
+            retry_budget=retry_budget,
+            limiter=RateLimiter.of(rate_limit),
+            max_in_flight=max_in_flight,
+            hooks=hooks,
+            sleep=sleep,
+            clock=clock,
+        )
         self._owner = True
 
     @classmethod
@@ -141,6 +161,16 @@ class EnspaceClient(ResourceAccess):
     def base_url(self) -> URL:
         """The API root."""
         return self._options.base_url
+
+    @property
+    def stats(self) -> ClientStats:
+        """Counters of this client and all its views (requests, attempts, retries, ...)."""
+        return self._session.stats
+
+    @property
+    def rate_limiter(self) -> RateLimiter:
+        """The rate limiter every call of this client and its views passes."""
+        return self._session.limiter
 
     @property
     def closed(self) -> bool:
@@ -230,7 +260,10 @@ class EnspaceClient(ResourceAccess):
         )
         response = await self._session.handler(request)
         if not response.is_success:
-            raise error_from_response(response.status, response.headers, response.content)
+            error = error_from_response(response.status, response.headers, response.content)
+            if response.status >= 500 and request.method not in IDEMPOTENT_METHODS:
+                error.add_note(f"the {request.method} may have been applied: outcome unknown")
+            raise error
         return response
 
     def _require_workspace(self, target: Route) -> str:

@@ -1,0 +1,181 @@
+"""Observability: the ``enspace_async`` logger, ``client.stats`` counters and tracing hooks.
+
+The observe middleware sits inside retry and the rate limiter and outside authentication, so it
+sees every attempt but never the API key. At DEBUG it logs one line per attempt::
+
+    GET /ws/types/contracts/items -> 200 in 12.3 ms (attempt 1, route items.list)
+
+The path is logged without its query string, so no query value ever reaches a log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
+from contextvars import ContextVar
+from typing import Any
+
+import attrs
+
+from ._errors import TransportError
+from ._http import Handler, Request, Response
+
+__all__ = ["Attempt", "ClientStats", "Hooks", "ObserveMiddleware", "current_attempt", "logger"]
+
+logger = logging.getLogger("enspace_async")
+
+# The retry middleware sets the attempt number for the middlewares inside it.
+_ATTEMPT: ContextVar[int] = ContextVar("enspace_async_attempt", default=1)
+
+
+def current_attempt() -> int:
+    """Return the number of the attempt being sent (1 for the first)."""
+    return _ATTEMPT.get()
+
+
+@attrs.define
+class ClientStats:
+    """Counters shared by a client and all its views.
+
+    Attributes:
+        requests: logical calls (one per method call, however many attempts it took).
+        attempts: requests handed to the transport.
+        retries: retries by cause (``"503"``, ``"429"``, ``"connect"``, ``"timeout"``, ...).
+        throttled: 429 answers received.
+        limiter_waits: attempts the rate limiter held back.
+        limiter_wait_seconds: the total time attempts spent waiting in the limiter.
+        budget_exhausted: retries refused because the retry budget was empty.
+        bytes_sent: request bodies sent, in bytes.
+        bytes_received: response bodies received, in bytes.
+        errors: failed attempts by kind (an error class name or an HTTP status).
+        in_flight: attempts on the wire right now.
+    """
+
+    requests: int = 0
+    attempts: int = 0
+    retries: Counter[str] = attrs.field(factory=Counter)
+    throttled: int = 0
+    limiter_waits: int = 0
+    limiter_wait_seconds: float = 0.0
+    budget_exhausted: int = 0
+    bytes_sent: int = 0
+    bytes_received: int = 0
+    errors: Counter[str] = attrs.field(factory=Counter)
+    in_flight: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return a plain snapshot of every counter."""
+        values = attrs.asdict(self)
+        values["retries"] = dict(self.retries)
+        values["errors"] = dict(self.errors)
+        return values
+
+
+@attrs.frozen
+class Attempt:
+    """One attempt, as a hook sees it.
+
+    Attributes:
+        request: the request, without the API key (authentication is added later).
+        number: 1 for the first attempt, 2 for the first retry, and so on.
+        response: the answer, for a response hook; ``None`` if the attempt failed.
+        error: the transport error, when the attempt got no answer.
+        elapsed: seconds the attempt took, for a response hook.
+    """
+
+    request: Request
+    number: int
+    response: Response | None = None
+    error: TransportError | None = None
+    elapsed: float = 0.0
+
+
+HookFunc = Callable[[Attempt], Awaitable[None] | None]
+
+
+@attrs.frozen
+class Hooks:
+    """Functions called around every attempt, sync or async; for tracing and metrics.
+
+    Attributes:
+        on_request: called with an :class:`Attempt` just before the attempt is sent.
+        on_response: called with an :class:`Attempt` after it answered or failed.
+    """
+
+    on_request: Sequence[HookFunc] = attrs.field(default=(), converter=tuple)
+    on_response: Sequence[HookFunc] = attrs.field(default=(), converter=tuple)
+
+
+async def _run(hooks: Sequence[HookFunc], attempt: Attempt) -> None:
+    for hook in hooks:
+        result = hook(attempt)
+        if inspect.isawaitable(result):
+            await result
+
+
+class ObserveMiddleware:
+    """Count, time, log and trace every attempt."""
+
+    def __init__(self, stats: ClientStats, hooks: Hooks | None = None):
+        self.stats = stats
+        self.hooks = hooks if hooks and (hooks.on_request or hooks.on_response) else None
+
+    async def __call__(self, request: Request, call_next: Handler) -> Response:
+        """Send one attempt and record what happened."""
+        stats, hooks = self.stats, self.hooks
+        stats.attempts += 1
+        stats.in_flight += 1
+        if request.content:
+            stats.bytes_sent += len(request.content)
+        if hooks is not None and hooks.on_request:
+            await _run(hooks.on_request, Attempt(request, _ATTEMPT.get()))
+        started = time.perf_counter()
+        try:
+            response = await call_next(request)
+        except TransportError as exc:
+            stats.errors[type(exc).__name__] += 1
+            await self._done(request, None, exc, started)
+            raise
+        except asyncio.CancelledError:
+            stats.errors["cancelled"] += 1
+            raise
+        finally:
+            stats.in_flight -= 1
+        stats.bytes_received += len(response.content)
+        status = response.status
+        if status >= 300:
+            stats.errors[str(status)] += 1
+            if status == 429:
+                stats.throttled += 1
+        await self._done(request, response, None, started)
+        return response
+
+    async def _done(
+        self,
+        request: Request,
+        response: Response | None,
+        error: TransportError | None,
+        started: float,
+    ) -> None:
+        debug = logger.isEnabledFor(logging.DEBUG)
+        if not debug and self.hooks is None:
+            return
+        elapsed = time.perf_counter() - started
+        attempt = _ATTEMPT.get()
+        if debug:
+            outcome = response.status if response is not None else type(error).__name__
+            logger.debug(
+                "%s %s -> %s in %.1f ms (attempt %d, route %s)",
+                request.method,
+                request.url.path,
+                outcome,
+                elapsed * 1000,
+                attempt,
+                request.route,
+            )
+        if self.hooks is not None and self.hooks.on_response:
+            await _run(self.hooks.on_response, Attempt(request, attempt, response, error, elapsed))

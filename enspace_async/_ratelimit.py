@@ -1,0 +1,323 @@
+"""The adaptive rate limiter shared by a client, its views, paginators and bulk jobs.
+
+Two limits gate every attempt:
+
+* a cap on requests **in flight**, sized with the transport's connection pool by default, so
+  callers never queue inside aiohttp's pool where timeouts would fire on requests not yet sent;
+* a **rate**: a token bucket (GCRA) with an optional ceiling in requests per second that adapts.
+  A 429 cuts the rate to just under the rate the server was accepting, a ``Retry-After`` (or an
+  exhausted ``X-RateLimit-Remaining`` with its ``X-RateLimit-Reset``) pauses every caller, and
+  successes raise the rate again additively (AIMD). Without any header it still works: the
+  429s alone steer it.
+
+The rate state lives behind :class:`LimiterBackend`, a small protocol of async methods, so a
+backend shared between processes (Redis, with atomic scripts) can replace the in-process
+:class:`LocalLimiterBackend`::
+
+    class LimiterBackend(Protocol):
+        async def reserve(self, now: float) -> tuple[float, int]: ...   # (wait, epoch)
+        async def epoch(self) -> int: ...
+        async def feedback(self, now: float, signal: RateSignal) -> None: ...
+
+``reserve`` takes the next send slot and says how long to wait for it, and under which *epoch*
+(the version of the state). After waiting, the limiter asks for the epoch again: a 429 or a pause
+since the reservation changed it, and the caller reserves anew instead of sending on a stale
+slot. ``feedback`` reports each answer. ``now`` is the caller's monotonic clock; a shared backend
+may use its own clock (Redis ``TIME``) instead. The in-flight cap stays local to each process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Protocol, runtime_checkable
+
+import attrs
+
+from ._errors import parse_retry_after
+from ._http import Handler, Request, Response
+from ._observe import ClientStats
+
+__all__ = [
+    "LimiterBackend",
+    "LocalLimiterBackend",
+    "RateLimiter",
+    "RateSignal",
+]
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@attrs.frozen
+class RateSignal:
+    """What one answer tells the limiter.
+
+    Attributes:
+        throttled: the answer was a 429.
+        retry_after: seconds the server asked us to wait (``Retry-After``).
+        limit: ``X-RateLimit-Limit``, the size of the server's window or bucket.
+        remaining: ``X-RateLimit-Remaining``, requests left in it.
+        reset: ``X-RateLimit-Reset``, seconds until it resets.
+    """
+
+    throttled: bool = False
+    retry_after: float | None = None
+    limit: int | None = None
+    remaining: int | None = None
+    reset: float | None = None
+
+    @classmethod
+    def from_response(cls, status: int, headers: Mapping[str, str]) -> RateSignal:
+        """Read the signal from a status and lower-case headers."""
+        remaining = _number(headers.get("x-ratelimit-remaining"))
+        if status != 429 and remaining is None:
+            return OK
+        limit = _number(headers.get("x-ratelimit-limit"))
+        return cls(
+            throttled=status == 429,
+            retry_after=parse_retry_after(headers.get("retry-after")),
+            limit=None if limit is None else int(limit),
+            remaining=None if remaining is None else int(remaining),
+            reset=_number(headers.get("x-ratelimit-reset")),
+        )
+
+
+OK = RateSignal()
+
+
+def _number(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) and number >= 0 else None
+
+
+@runtime_checkable
+class LimiterBackend(Protocol):
+    """Where the rate state lives; see the module docstring."""
+
+    async def reserve(self, now: float) -> tuple[float, int]:
+        """Take the next send slot; return (seconds to wait, epoch)."""
+        ...
+
+    async def epoch(self) -> int:
+        """Return the state version; it changes when the rate is cut or callers are paused."""
+        ...
+
+    async def feedback(self, now: float, signal: RateSignal) -> None:
+        """Report one answer: a success, a 429, and any rate-limit headers."""
+        ...
+
+
+class LocalLimiterBackend:
+    """The in-process rate state: a GCRA token bucket with AIMD adaptation.
+
+    On a 429 the rate becomes ``backoff`` times the rate the server accepted over the last second
+    (never more than the current rate); a bare 429 with ``Retry-After`` and no
+    ``X-RateLimit-*`` headers also pauses every caller for that long. Each success adds
+    ``increase`` requests per second to the rate, up to the ceiling, unless the server's
+    ``X-RateLimit-Remaining`` shows less than ``low_water`` of its ``X-RateLimit-Limit`` left
+    (or nothing left when it sends no limit): then the rate holds. ``Remaining: 0`` with a
+    ``Reset`` in a 429 pauses every caller until the reset.
+
+    Args:
+        max_rate: the ceiling in requests per second; ``None`` starts unlimited and only
+            limits after the first 429.
+        min_rate: the rate is never cut below this.
+        burst: requests that may go at once after an idle spell.
+        adaptive: adapt to 429s; ``False`` keeps the ceiling fixed (pauses still apply).
+        backoff: the share of the accepted rate kept on a 429.
+        increase: requests per second added per success.
+        low_water: the share of the server's limit below which the rate stops growing.
+        cooldown: seconds after a cut during which further 429s (answers to requests sent
+            before the cut) do not cut again.
+    """
+
+    def __init__(
+        self,
+        max_rate: float | None = None,
+        *,
+        min_rate: float = 1.0,
+        burst: int = 1,
+        adaptive: bool = True,
+        backoff: float = 0.95,
+        increase: float = 0.05,
+        low_water: float = 0.2,
+        cooldown: float = 1.0,
+    ):
+        if max_rate is not None and max_rate <= 0:
+            raise ValueError(f"max_rate must be positive, got {max_rate!r}")
+        self.ceiling = math.inf if max_rate is None else float(max_rate)
+        self.min_rate = min(min_rate, self.ceiling)
+        self.rate = self.ceiling
+        self._burst = max(1, burst)
+        self._adaptive = adaptive
+        self._backoff = backoff
+        self._increase = increase
+        self._low_water = low_water
+        self._cooldown = cooldown
+        self._next = -math.inf
+        self._blocked_until = -math.inf
+        self._epoch = 0
+        self._cut_at = -math.inf
+        self._window_start = -math.inf
+        self._window_ok = 0
+        self._previous_rate = 0.0
+
+    def __repr__(self) -> str:
+        return f"<LocalLimiterBackend rate={self.rate:.1f}/s ceiling={self.ceiling}>"
+
+    async def reserve(self, now: float) -> tuple[float, int]:
+        """Take the next send slot; return (seconds to wait, epoch)."""
+        rate = self.rate
+        if rate == math.inf:
+            return max(self._blocked_until - now, 0.0), self._epoch
+        interval = 1.0 / rate
+        slot = max(self._next, now - (self._burst - 1) * interval, self._blocked_until)
+        self._next = slot + interval
+        return max(slot - now, 0.0), self._epoch
+
+    async def epoch(self) -> int:
+        """Return the state version."""
+        return self._epoch
+
+    async def feedback(self, now: float, signal: RateSignal) -> None:
+        """Adapt to one answer."""
+        if signal.throttled:
+            self._throttled(now, signal)
+            return
+        self._count_ok(now)
+        if self._adaptive and self.rate < self.ceiling and self._headroom(signal):
+            self.rate = min(self.ceiling, self.rate + self._increase)
+
+    def _headroom(self, signal: RateSignal) -> bool:
+        if signal.remaining is None:
+            return True
+        return signal.remaining > self._low_water * (signal.limit or 0)
+
+    def _throttled(self, now: float, signal: RateSignal) -> None:
+        if signal.remaining is None and signal.retry_after:
+            self._pause(now, signal.retry_after)
+        elif signal.remaining == 0 and signal.reset and signal.retry_after is None:
+            self._pause(now, signal.reset)
+        if self._adaptive and now >= self._cut_at + self._cooldown:
+            self._cut(now)
+
+    def _count_ok(self, now: float) -> None:
+        elapsed = now - self._window_start
+        if elapsed >= 1.0:
+            self._previous_rate = self._window_ok / elapsed if elapsed < math.inf else 0.0
+            self._window_start, self._window_ok = now, 0
+        self._window_ok += 1
+
+    def accepted_rate(self, now: float) -> float:
+        """Estimate the successes per second over the last second."""
+        elapsed = min(max(now - self._window_start, 0.0), 1.0)
+        return self._previous_rate * (1.0 - elapsed) + self._window_ok
+
+    def _cut(self, now: float) -> None:
+        accepted = self.accepted_rate(now)
+        base = min(self.rate, accepted) if accepted > 0 else self.rate
+        if base == math.inf:
+            base = self.min_rate / self._backoff
+        self.rate = max(self.min_rate, base * self._backoff)
+        self._cut_at = now
+        self._next = max(now, self._blocked_until)
+        self._epoch += 1
+
+    def _pause(self, now: float, seconds: float) -> None:
+        until = now + seconds
+        if until > self._blocked_until:
+            self._blocked_until = until
+            self._next = max(self._next, until)
+            self._epoch += 1
+
+
+class RateLimiter:
+    """The limits every attempt of a client passes: a rate and a cap on requests in flight.
+
+    Share one instance between clients that use the same API key to share its limit.
+
+    Args:
+        max_rate: the ceiling in requests per second (``None``: adapt from 429s only).
+        backend: where the rate state lives; a :class:`LocalLimiterBackend` by default.
+        **options: passed to :class:`LocalLimiterBackend` when no backend is given.
+    """
+
+    def __init__(
+        self,
+        max_rate: float | None = None,
+        *,
+        backend: LimiterBackend | None = None,
+        **options: float | bool,
+    ):
+        if backend is not None and (max_rate is not None or options):
+            raise ValueError("pass max_rate and options to the backend, not with backend=")
+        self.backend: LimiterBackend = backend or LocalLimiterBackend(max_rate, **options)  # type: ignore[arg-type]
+
+    def __repr__(self) -> str:
+        return f"<RateLimiter {self.backend!r}>"
+
+    @classmethod
+    def of(cls, value: RateLimiter | float | None) -> RateLimiter:
+        """Return ``value`` as a limiter: a number is a ceiling in requests per second."""
+        if isinstance(value, RateLimiter):
+            return value
+        return cls(value)
+
+
+class LimitMiddleware:
+    """Gate each attempt on the in-flight cap and the rate; feed the answer back."""
+
+    def __init__(
+        self,
+        limiter: RateLimiter,
+        stats: ClientStats,
+        *,
+        max_in_flight: int | None,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ):
+        self.backend = limiter.backend
+        self.stats = stats
+        self.clock = clock
+        self.sleep = sleep
+        self.slots = asyncio.Semaphore(max_in_flight) if max_in_flight else None
+
+    async def __call__(self, request: Request, call_next: Handler) -> Response:
+        """Wait for a slot, send, and report the answer to the backend."""
+        if self.slots is None:
+            return await self._send(request, call_next)
+        async with self.slots:
+            return await self._send(request, call_next)
+
+    async def _send(self, request: Request, call_next: Handler) -> Response:
+        backend = self.backend
+        wait, epoch = await backend.reserve(self.clock())
+        if wait > 0:
+            await self._wait(wait, epoch)
+        response = await call_next(request)
+        status, headers = response.status, response.headers
+        if status == 429 or "x-ratelimit-remaining" in headers:
+            await backend.feedback(self.clock(), RateSignal.from_response(status, headers))
+        elif status < 300:
+            await backend.feedback(self.clock(), OK)
+        return response
+
+    async def _wait(self, wait: float, epoch: int) -> None:
+        stats, backend = self.stats, self.backend
+        stats.limiter_waits += 1
+        started = self.clock()
+        while wait > 0:
+            await self.sleep(wait)
+            current = await backend.epoch()
+            if current == epoch:
+                break
+            wait, epoch = await backend.reserve(self.clock())
+        stats.limiter_wait_seconds += self.clock() - started

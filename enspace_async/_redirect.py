@@ -1,0 +1,67 @@
+"""Redirects: followed only within the API's own origin, so the key never goes elsewhere.
+
+The transport never follows redirects by itself. This middleware follows a ``301``, ``302``,
+``303``, ``307`` or ``308`` whose ``Location`` has the same scheme, host and port as the
+request, at most ``max_hops`` times; ``303`` turns the request into a bodiless ``GET``, the
+others keep the method and body. A redirect to another origin is never followed: it raises
+:class:`~enspace_async.APIError` naming the status and the foreign origin (never the full
+location, whose query might carry a token), so the other server never sees ``x-api-key``.
+"""
+
+from __future__ import annotations
+
+import attrs
+from yarl import URL
+
+from ._errors import APIError
+from ._http import Handler, Request, Response
+
+__all__ = ["REDIRECT_STATUSES", "RedirectMiddleware", "same_origin"]
+
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+
+
+def same_origin(a: URL, b: URL) -> bool:
+    """Whether two absolute URLs share scheme, host and port."""
+    return a.scheme == b.scheme and a.host == b.host and a.port == b.port
+
+
+class RedirectMiddleware:
+    """Follow same-origin redirects; refuse the others."""
+
+    def __init__(self, max_hops: int = 3):
+        self.max_hops = max_hops
+
+    async def __call__(self, request: Request, call_next: Handler) -> Response:
+        """Send ``request`` and follow its same-origin redirects."""
+        response = await call_next(request)
+        hops = 0
+        while response.status in REDIRECT_STATUSES and "location" in response.headers:
+            target = _target(request, response)
+            if hops == self.max_hops:
+                raise _refused(response, f"more than {self.max_hops} redirects")
+            hops += 1
+            request = _follow(request, response.status, target)
+            response = await call_next(request)
+        return response
+
+
+def _target(request: Request, response: Response) -> URL:
+    location = URL(response.headers["location"])
+    target = request.url.join(location) if not location.is_absolute() else location
+    if not same_origin(request.url, target):
+        raise _refused(response, f"redirect to another origin ({target.origin()}) not followed")
+    return target
+
+
+def _follow(request: Request, status: int, target: URL) -> Request:
+    if status == 303 and request.method != "HEAD":
+        headers = {k: v for k, v in request.headers.items() if k != "content-type"}
+        return attrs.evolve(request, method="GET", url=target, content=None, headers=headers)
+    return attrs.evolve(request, url=target)
+
+
+def _refused(response: Response, why: str) -> APIError:
+    request = response.request
+    message = f"{why} for {request.method} {request.url.path}"
+    return APIError(response.status, "Redirect", message, headers=response.headers)

@@ -1,0 +1,267 @@
+"""Retries: what is safe to send again, when, and how much retrying a client may do.
+
+What is retried (:func:`retry_cause`):
+
+* nothing was sent (``TransportError.sent`` is false: no connection, a connect timeout) — any
+  method, always;
+* ``429 Too Many Requests`` — any method, always (the server did not apply it);
+* ``502``/``503``/``504``, a read timeout, a broken connection or a cut body — only for
+  ``GET``, ``HEAD``, ``OPTIONS``, ``PUT`` and ``DELETE``, which are idempotent.
+
+A ``POST`` that may have reached the server is never resent: a transport failure becomes
+:class:`~enspace_async.OutcomeUnknownError` (its cause is the original error), and a 5xx answer
+is raised as :class:`~enspace_async.ServerError` with a note saying the outcome is unknown.
+
+Delays use exponential backoff with full jitter, ``random() * min(max_backoff, base * 2**n)``,
+or the server's ``Retry-After`` (seconds or an HTTP date) when it is longer. A call stops
+retrying when its attempts, its ``deadline`` or the client's retry **budget** run out.
+
+The budget is a token bucket shared by a client and all its views (botocore's retry quota): a
+retry withdraws ``retry_cost`` (``timeout_cost`` for timeouts; 429s cost nothing because the
+rate limiter paces them), a call that succeeds at once deposits 1, and a call that succeeds
+after retrying gives back what it withdrew. So a healthy client retries freely, while an
+outage drains the bucket and turns a retry storm into fast failures. The budget state lives
+behind :class:`RetryBudget`, a protocol of two async methods, so a shared backend (Redis) can
+replace the in-process :class:`LocalRetryBudget`::
+
+    class RetryBudget(Protocol):
+        async def withdraw(self, amount: int) -> bool: ...   # False: not enough left
+        async def deposit(self, amount: int) -> None: ...
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Awaitable, Callable
+from typing import Protocol, runtime_checkable
+
+import attrs
+
+from ._errors import OutcomeUnknownError, RequestTimeout, TransportError, parse_retry_after
+from ._http import Handler, Request, Response
+from ._observe import _ATTEMPT, ClientStats
+
+__all__ = [
+    "IDEMPOTENT_METHODS",
+    "LocalRetryBudget",
+    "RetryBudget",
+    "RetryMiddleware",
+    "RetryPolicy",
+    "retry_cause",
+]
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+_TRANSIENT = {502: "502", 503: "503", 504: "504"}
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@attrs.frozen
+class RetryPolicy:
+    """How a client retries; immutable, so one policy can serve many clients.
+
+    Attributes:
+        max_attempts: attempts per call, the first included (1 disables retries).
+        backoff_base: seconds of the first backoff ceiling; it doubles with each retry.
+        max_backoff: the largest backoff ceiling.
+        max_retry_after: the longest ``Retry-After`` honoured; a longer one is not waited
+            for and the 429 is raised.
+        deadline: seconds for a whole call, retries and waits included; ``None``: no limit.
+        budget: the capacity of the client's retry budget.
+        retry_cost: what one retry withdraws from the budget.
+        timeout_cost: what a retry after a timeout withdraws.
+    """
+
+    max_attempts: int = 5
+    backoff_base: float = 0.25
+    max_backoff: float = 20.0
+    max_retry_after: float = 60.0
+    deadline: float | None = 120.0
+    budget: int = 500
+    retry_cost: int = 5
+    timeout_cost: int = 10
+
+    def __attrs_post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ValueError(f"max_attempts must be at least 1, got {self.max_attempts}")
+
+    @classmethod
+    def of(cls, value: RetryPolicy | int | None) -> RetryPolicy:
+        """Return ``value`` as a policy: a number of attempts, or ``None`` for no retries."""
+        if isinstance(value, RetryPolicy):
+            return value
+        return cls(max_attempts=1 if value is None else value)
+
+    def backoff(self, retry: int, jitter: float) -> float:
+        """The delay before retry number ``retry`` (1 for the first), ``jitter`` in [0, 1)."""
+        ceiling: float = min(self.max_backoff, self.backoff_base * 2.0 ** (retry - 1))
+        return jitter * ceiling
+
+
+@runtime_checkable
+class RetryBudget(Protocol):
+    """Where the retry budget lives; see the module docstring."""
+
+    async def withdraw(self, amount: int) -> bool:
+        """Take ``amount`` tokens; return ``False`` (and take nothing) if fewer are left."""
+        ...
+
+    async def deposit(self, amount: int) -> None:
+        """Give ``amount`` tokens back, up to the capacity."""
+        ...
+
+
+class LocalRetryBudget:
+    """The in-process retry budget: a bucket of ``capacity`` tokens."""
+
+    def __init__(self, capacity: int = 500):
+        self.capacity = capacity
+        self.tokens = capacity
+
+    def __repr__(self) -> str:
+        return f"<LocalRetryBudget {self.tokens}/{self.capacity}>"
+
+    async def withdraw(self, amount: int) -> bool:
+        """Take ``amount`` tokens if there are enough."""
+        if amount > self.tokens:
+            return False
+        self.tokens -= amount
+        return True
+
+    async def deposit(self, amount: int) -> None:
+        """Give tokens back, up to the capacity."""
+        if self.tokens < self.capacity:
+            self.tokens = min(self.capacity, self.tokens + amount)
+
+
+def retry_cause(method: str, outcome: Response | TransportError) -> str | None:
+    """Return why ``outcome`` of a ``method`` request may be retried, or ``None`` if not."""
+    if isinstance(outcome, TransportError):
+        if not outcome.sent:
+            return "connect"
+        if method not in IDEMPOTENT_METHODS:
+            return None
+        return "timeout" if isinstance(outcome, RequestTimeout) else "protocol"
+    if outcome.status == 429:
+        return "429"
+    cause = _TRANSIENT.get(outcome.status)
+    return cause if cause and method in IDEMPOTENT_METHODS else None
+
+
+class RetryMiddleware:
+    """Repeat an attempt while :func:`retry_cause` allows it and time and budget remain."""
+
+    def __init__(
+        self,
+        policy: RetryPolicy,
+        budget: RetryBudget,
+        stats: ClientStats,
+        *,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+        jitter: Callable[[], float] = random.random,
+        wall_clock: Clock = time.time,
+    ):
+        self.policy = policy
+        self.budget = budget
+        self.stats = stats
+        self.clock = clock
+        self.sleep = sleep
+        self.jitter = jitter
+        self.wall_clock = wall_clock
+
+    async def __call__(self, request: Request, call_next: Handler) -> Response:
+        """Send ``request``, retrying transient failures."""
+        self.stats.requests += 1
+        policy = self.policy
+        deadline = _deadline(policy.deadline, request, self.clock)
+        attempt, spent = 1, 0
+        while True:
+            outcome = await self._attempt(request, call_next, attempt, deadline)
+            cause = retry_cause(request.method, outcome)
+            if cause is None:
+                return await self._finish(request, outcome, spent)
+            delay = self._delay(attempt, outcome)
+            cost = self._cost(cause)
+            if delay is None or not await self._may_retry(attempt, delay, cost, deadline):
+                return await self._finish(request, outcome, spent)
+            spent += cost
+            self.stats.retries[cause] += 1
+            await self.sleep(delay)
+            attempt += 1
+
+    async def _attempt(
+        self, request: Request, call_next: Handler, attempt: int, deadline: float | None
+    ) -> Response | TransportError:
+        token = _ATTEMPT.set(attempt)
+        try:
+            if attempt > 1 and deadline is not None:
+                request = _bounded(request, deadline - self.clock())
+            return await call_next(request)
+        except TransportError as exc:
+            return exc
+        finally:
+            _ATTEMPT.reset(token)
+
+    def _delay(self, attempt: int, outcome: Response | TransportError) -> float | None:
+        backoff = self.policy.backoff(attempt, self.jitter())
+        if isinstance(outcome, TransportError):
+            return backoff
+        wait = parse_retry_after(outcome.headers.get("retry-after"), now=self.wall_clock())
+        if wait is None and outcome.headers.get("x-ratelimit-remaining") == "0":
+            wait = parse_retry_after(outcome.headers.get("x-ratelimit-reset"))
+        if wait is None:
+            return backoff
+        return None if wait > self.policy.max_retry_after else max(wait, backoff)
+
+    def _cost(self, cause: str) -> int:
+        if cause == "429":
+            return 0
+        return self.policy.timeout_cost if cause == "timeout" else self.policy.retry_cost
+
+    async def _may_retry(
+        self, attempt: int, delay: float, cost: int, deadline: float | None
+    ) -> bool:
+        if attempt >= self.policy.max_attempts:
+            return False
+        if deadline is not None and self.clock() + delay >= deadline:
+            return False
+        if cost and not await self.budget.withdraw(cost):
+            self.stats.budget_exhausted += 1
+            return False
+        return True
+
+    async def _finish(
+        self, request: Request, outcome: Response | TransportError, spent: int
+    ) -> Response:
+        if isinstance(outcome, Response):
+            if outcome.status < 300:
+                await self.budget.deposit(spent or 1)
+            return outcome
+        if outcome.sent and request.method not in IDEMPOTENT_METHODS:
+            raise OutcomeUnknownError(
+                f"{outcome.message}; the {request.method} may have been applied, so it was "
+                "not sent again: its outcome is unknown",
+                method=outcome.method,
+                path=outcome.path,
+            ) from outcome
+        raise outcome
+
+
+def _deadline(seconds: float | None, request: Request, clock: Clock) -> float | None:
+    """When the call must end: never before its first attempt's own timeout."""
+    if seconds is None:
+        return None
+    return clock() + max(seconds, request.timeout.total or 0.0)
+
+
+def _bounded(request: Request, left: float) -> Request:
+    """Shorten a retry's total timeout so it cannot outlive the call's deadline."""
+    left = max(left, 0.001)
+    total = request.timeout.total
+    if total is not None and total <= left:
+        return request
+    return attrs.evolve(request, timeout=attrs.evolve(request.timeout, total=left))

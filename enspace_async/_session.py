@@ -1,0 +1,95 @@
+"""The session a client and all its views share: transport, limits, counters and the chain.
+
+The onion, outermost first: user middlewares (they see one logical call) → retry (repeats what
+is inside it) → same-origin redirects → rate limiter (gates each attempt, learns from 429s
+and ``X-RateLimit-*``) → observe (logs, counts and traces each attempt) → authentication (adds
+``x-api-key``, innermost, so nothing outside it ever sees the key) → transport.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Awaitable, Callable, Sequence
+
+from yarl import URL
+
+from ._config import Secret
+from ._errors import ConfigurationError
+from ._http import Handler, Middleware, Request, Response, compose
+from ._observe import ClientStats, Hooks, ObserveMiddleware
+from ._ratelimit import LimitMiddleware, RateLimiter
+from ._redirect import RedirectMiddleware, same_origin
+from ._retry import LocalRetryBudget, RetryBudget, RetryMiddleware, RetryPolicy
+from .transports import Transport
+
+__all__ = ["Session"]
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class Session:
+    """What a client and all its views share; built once by the root client."""
+
+    def __init__(
+        self,
+        api_key: Secret,
+        transport: Transport,
+        middlewares: Sequence[Middleware],
+        *,
+        base_url: URL,
+        retry: RetryPolicy,
+        retry_budget: RetryBudget | None = None,
+        limiter: RateLimiter,
+        max_in_flight: int | None = None,
+        hooks: Hooks | None = None,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+        jitter: Callable[[], float] = random.random,
+    ):
+        self.api_key = api_key
+        self.transport = transport
+        self.base_url = base_url
+        self.closed = False
+        self.stats = ClientStats()
+        self.retry = retry
+        self.retry_budget = retry_budget or LocalRetryBudget(retry.budget)
+        self.limiter = limiter
+        if max_in_flight is None:
+            max_in_flight = getattr(transport, "pool_size", None)
+        chain: list[Middleware] = [
+            *middlewares,
+            RetryMiddleware(
+                retry, self.retry_budget, self.stats, clock=clock, sleep=sleep, jitter=jitter
+            ),
+            RedirectMiddleware(),
+            LimitMiddleware(
+                limiter, self.stats, max_in_flight=max_in_flight, clock=clock, sleep=sleep
+            ),
+            ObserveMiddleware(self.stats, hooks),
+            self._authenticate,
+        ]
+        self.handler: Handler = compose(chain, transport.send)
+
+    def __repr__(self) -> str:
+        return f"<Session {self.base_url} closed={self.closed}>"
+
+    async def _authenticate(self, request: Request, call_next: Handler) -> Response:
+        if not same_origin(request.url, self.base_url):
+            raise ConfigurationError(
+                f"refusing to send the API key to {request.url.origin()}: "
+                f"this client only talks to {self.base_url.origin()}"
+            )
+        response = await call_next(request.with_headers(x_api_key=self.api_key.reveal()))
+        # The transport built this response for this attempt alone: point it back at the
+        # request without the key, so no middleware or hook outside can read the key from it.
+        object.__setattr__(response, "request", request)
+        return response
+
+    async def aclose(self) -> None:
+        """Close the transport once."""
+        if not self.closed:
+            self.closed = True
+            await self.transport.aclose()
