@@ -103,3 +103,14 @@ async def test_concurrent_creates_are_each_applied_once() -> None:
     assert len(set(references)) == 300
     assert sorted(r["data"]["n"] for r in emu.items("c")) == list(range(300))
     assert set(emu.applied_keys.values()) == {1}
+
+
+def test_equality_found_by_a_looser_spelling_is_checked_row_by_row() -> None:
+    collection = rows()
+    collection.add({"id": 8, "ref": "R8", "v": "3.0"})
+    collection.add({"id": 9, "ref": "R9", "v": "TRUE"})
+    assert query(collection, v="3.0") == [3, 8]  # the number 3 equals "3.0"; the text "3.0" too
+    assert query(collection, v="3") == [3]  # the text "3.0" does not equal "3"
+    assert query(collection, v="TRUE") == [1, 9]
+    assert parse_query(MultiDict(v="3.0"), paged=False).count(collection) == 2
+    assert query(collection, v="3.0", _sort="id:desc") == [8, 3]

@@ -26,44 +26,60 @@ Predicate = Callable[[Row], bool]
 class ListQuery:
     """A parsed list or count query."""
 
-    __slots__ = ("eq", "limit", "predicates", "sort", "start")
+    __slots__ = ("eq", "eq_check", "limit", "predicates", "sort", "start")
 
     def __init__(self) -> None:
         self.predicates: list[Predicate] = []
         self.eq: tuple[str, str] | None = None
+        self.eq_check: Predicate | None = None
         self.sort: list[tuple[str, bool]] = []
         self.start = 0
         self.limit = MAX_LIMIT
 
+    def _source(self, rows: Collection | Sequence[Row]) -> tuple[Sequence[Row], list[Predicate]]:
+        """The rows to scan and the predicates left to check on them."""
+        source: Sequence[Row]
+        if isinstance(rows, Collection):
+            if self.eq is None:
+                return rows.rows, self.predicates
+            source, exact = rows.candidates(*self.eq)
+        else:
+            source, exact = rows, self.eq is None
+        if exact or self.eq_check is None:
+            return source, self.predicates
+        return source, [self.eq_check, *self.predicates]
+
     def matching(self, rows: Collection | Sequence[Row]) -> Sequence[Row]:
         """Return every row that passes the filters, sorted, before paging."""
-        source: Sequence[Row] = rows.rows if isinstance(rows, Collection) else rows
-        if self.eq is not None and isinstance(rows, Collection):
-            source = rows.candidates(*self.eq)
-        if self.predicates:
-            preds = self.predicates
-            source = [r for r in source if all(p(r) for p in preds)]
+        source, predicates = self._source(rows)
+        if predicates:
+            source = [r for r in source if all(p(r) for p in predicates)]
         if self.sort and self.sort != [("id", False)]:
             source = _sorted(source, self.sort)
         return source
 
     def page(self, rows: Collection | Sequence[Row]) -> list[Row]:
-        """Return the page of ``rows`` this query asks for."""
-        plain = rows.rows if isinstance(rows, Collection) else rows
+        """Return the page of ``rows`` this query asks for.
+
+        In ``id`` order with no filter left to check, this is a slice: no scan at all.
+        """
         end = self.start + self.limit
-        if not self.predicates and self.eq is None:
-            if not self.sort or self.sort == [("id", False)]:
-                return list(plain[self.start : end])
-            if self.sort == [("id", True)]:
-                n = len(plain)
-                return list(plain[max(n - end, 0) : max(n - self.start, 0)][::-1])
+        ascending = not self.sort or self.sort == [("id", False)]
+        if ascending or self.sort == [("id", True)]:
+            source, predicates = self._source(rows)
+            if not predicates and ascending:
+                return list(source[self.start : end])
+            if not predicates:
+                n = len(source)
+                return list(source[max(n - end, 0) : max(n - self.start, 0)][::-1])
         return list(self.matching(rows)[self.start : end])
 
     def count(self, rows: Collection | Sequence[Row]) -> int:
         """Return how many rows pass the filters."""
-        if not self.predicates and self.eq is None:
-            return len(rows)
-        return len(self.matching(rows))
+        source, predicates = self._source(rows)
+        if not predicates:
+            return len(source)
+        return sum(1 for r in source if all(p(r) for p in predicates))
 
 
 def parse_query(query: MultiMapping[str], *, paged: bool = True) -> ListQuery:
@@ -146,8 +162,9 @@ def _add_filter(parsed: ListQuery, key: str, values: list[str]) -> None:
             parsed.predicates.append(_OPERATORS[op](path, values))
             return
     if parsed.eq is None and len(values) == 1:
-        parsed.eq = (key, values[0])
-    parsed.predicates.append(_in(key, values))
+        parsed.eq, parsed.eq_check = (key, values[0]), _in(key, values)
+    else:
+        parsed.predicates.append(_in(key, values))
 
 
 def equals(value: Any, text: str) -> bool:

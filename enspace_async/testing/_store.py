@@ -124,18 +124,21 @@ class Collection:
             _index_add(index, path, row, ordered=True)
         return row
 
-    def candidates(self, path: str, value: str) -> list[Row]:
-        """Return the rows whose value at ``path`` may equal ``value``, in id order."""
+    def candidates(self, path: str, value: str) -> tuple[list[Row], bool]:
+        """Return the rows whose value at ``path`` may equal ``value``, in id order, and
+        whether they certainly all do (no row found by a looser spelling of ``value``)."""
         index = self._indexes.get(path)
         if index is None:
             index = self._indexes[path] = {}
             for row in self.rows:
                 _index_add(index, path, row)
         found = index.get(value, [])
-        alt = _numeric(value)
-        if alt is not None and alt != value and alt in index:
-            found = sorted([*found, *index[alt]], key=_ID)
-        return found
+        looser = {_numeric(value), value.lower() if value.lower() in ("true", "false") else None}
+        extra = [k for k in looser if k is not None and k != value and k in index]
+        if not extra:
+            return found, True
+        merged = {row["id"]: row for key in (value, *extra) for row in index.get(key, [])}
+        return [merged[k] for k in sorted(merged)], False
 
 
 def _numeric(text: str) -> str | None:
