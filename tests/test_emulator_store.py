@@ -13,6 +13,7 @@ from enspace_async.testing import EnspaceEmulator
 from enspace_async.testing._problems import error_body
 from enspace_async.testing._query import parse_query
 from enspace_async.testing._store import Collection, lookup
+from enspace_async.testing._validate import validate_data
 
 
 def rows() -> Collection:
@@ -114,3 +115,25 @@ def test_equality_found_by_a_looser_spelling_is_checked_row_by_row() -> None:
     assert query(collection, v="TRUE") == [1, 9]
     assert parse_query(MultiDict(v="3.0"), paged=False).count(collection) == 2
     assert query(collection, v="3.0", _sort="id:desc") == [8, 3]
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "problem"),
+    [
+        ("inputText", 5, "data.f must be a string"),
+        ("EnlDropdown", 5, "data.f must be a string"),
+        ("EnlDropdown", "anything", None),
+        ("EnlChips", "a", "data.f must be a list of strings"),
+        ("EnlChips", ["free", "text"], None),
+        ("EnlCalendar", 20260101, "data.f must be an ISO date or date-time string"),
+        ("EnlCalendar", "2026-01-01", None),
+        ("EnCustomCode", object(), None),
+    ],
+)
+def test_value_checks_by_field_type(kind: str, value: object, problem: str | None) -> None:
+    emu = EnspaceEmulator()
+    emu.seed_type("t", fields=[{"name": "f", "type": kind, "options": []}])
+    state = emu.ws().type_state("t")
+    assert state is not None
+    _, errors = validate_data({"f": value}, state, emu.ws(), partial=True)
+    assert errors == ([problem] if problem else [])
