@@ -344,6 +344,16 @@ async def test_scopes_map_to_methods(seeded: EnspaceEmulator, raw_api: RawApi) -
     assert (await raw_api.call("DELETE", f"{ITEMS}/{ref}"))[0] == 200
     _, rows, _ = await raw_api.call("GET", "/users/me/api-keys", workspace=None)
     assert [r["scopes"] for r in rows] == [["delete", "read", "write"], ["read"], ["read", "write"]]
+    assert rows[0]["workspaces"] == ["acme"]
+    assert set(rows[0]) == {
+        "id",
+        "description",
+        "scopes",
+        "workspaces",
+        "expires_at",
+        "created_at",
+        "last_used_at",
+    }
     assert all(k.startswith("en.") is False for r in rows for k in map(str, r.values()))
 
 

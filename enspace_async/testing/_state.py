@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import string
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 import attrs
@@ -52,13 +53,14 @@ class ApiKey:
             return False
         return self.workspaces is None or slug in self.workspaces
 
-    def row(self) -> Row:
-        """The key as ``GET /users/me/api-keys`` shows it: never the secret."""
+    def row(self, slugs: Iterable[str]) -> Row:
+        """The key as ``GET /users/me/api-keys`` shows it (never the secret); ``workspaces``
+        lists which of ``slugs`` it may use."""
         return {
             "id": self.id,
             "description": self.description,
             "scopes": sorted(self.scopes),
-            "workspaces": None if self.workspaces is None else sorted(self.workspaces),
+            "workspaces": sorted(s for s in slugs if self.may_use(s)),
             "expires_at": self.expires_at,
             "created_at": self.created_at,
             "last_used_at": self.last_used_at,

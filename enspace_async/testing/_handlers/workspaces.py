@@ -127,4 +127,5 @@ def request_log(ctx: Ctx) -> list[Row]:
 @handles("user.api_keys")
 def api_keys(ctx: Ctx) -> list[Row]:
     """GET /users/me/api-keys: every key of the user, never a secret."""
-    return parse_query(ctx.query).page([k.row() for k in ctx.state.keys.values()])
+    slugs = list(ctx.state.workspaces)
+    return parse_query(ctx.query).page([k.row(slugs) for k in ctx.state.keys.values()])
