@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
+
 from enspace_async import EnspaceClient
 from enspace_async.testing import EnspaceEmulator
+
+
+def test_the_plugin_is_registered_by_its_entry_point(pytestconfig: pytest.Config) -> None:
+    plugin = pytestconfig.pluginmanager.get_plugin("enspace_async")
+    assert plugin is not None
+    assert plugin.__name__ == "enspace_async.testing.pytest_plugin"
 
 
 async def test_enspace_emulator_fixture_is_started(enspace_emulator: EnspaceEmulator) -> None:
