@@ -175,7 +175,8 @@ async def test_update_merges_data_and_bumps_updated_at(
     assert status == 200
     assert updated["data"] == {"title": "A", "amount": 2}
     assert updated["status"] == "inactive"
-    assert updated["updated_at"] >= item["updated_at"]
+    assert updated["updated_at"] > item["updated_at"]
+    assert TIMESTAMP.match(updated["updated_at"])
     assert seeded.applied_keys[("items.update", item["reference"])] == 1
 
 

@@ -12,7 +12,7 @@ from multidict import MultiDict
 from enspace_async.testing import EnspaceEmulator
 from enspace_async.testing._problems import error_body
 from enspace_async.testing._query import parse_query
-from enspace_async.testing._store import Collection, lookup
+from enspace_async.testing._store import Collection, later, lookup
 from enspace_async.testing._validate import validate_data
 
 
@@ -137,3 +137,12 @@ def test_value_checks_by_field_type(kind: str, value: object, problem: str | Non
     assert state is not None
     _, errors = validate_data({"f": value}, state, emu.ws(), partial=True)
     assert errors == ([problem] if problem else [])
+
+
+def test_later_always_moves_forward() -> None:
+    assert (
+        later("2026-01-01T00:00:00.999Z", "2026-01-01T00:00:01.000Z") == "2026-01-01T00:00:01.000Z"
+    )
+    assert (
+        later("2026-01-01T00:00:00.999Z", "2026-01-01T00:00:00.999Z") == "2026-01-01T00:00:01.000Z"
+    )

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from operator import itemgetter
 from typing import Any
 
 from .._converter import format_datetime
 
-__all__ = ["Collection", "Row", "index_keys", "lookup", "norm", "now_iso"]
+__all__ = ["Collection", "Row", "index_keys", "later", "lookup", "norm", "now_iso"]
 
 Row = dict[str, Any]
 _ID = itemgetter("id")
@@ -27,6 +27,15 @@ _MISSING = object()
 def now_iso() -> str:
     """Return the current time as the API writes timestamps."""
     return format_datetime(datetime.now(UTC))
+
+
+def later(previous: str, now: str) -> str:
+    """Return ``now``, or one millisecond after ``previous`` if ``now`` is not later: an update
+    always moves ``updated_at`` forward, even within the same millisecond."""
+    if now > previous:
+        return now
+    moment = datetime.fromisoformat(previous.replace("Z", "+00:00"))
+    return format_datetime(moment + timedelta(milliseconds=1))
 
 
 def lookup(row: Any, path: str) -> Any:

@@ -9,7 +9,7 @@ from .._context import Ctx
 from .._problems import Problem, invalid
 from .._query import parse_query
 from .._state import Workspace
-from .._store import Collection, Row
+from .._store import Collection, Row, later
 
 __all__ = [
     "count_rows",
@@ -49,7 +49,7 @@ def new_row(ws: Workspace, kind: str, now: str, fields: dict[str, Any]) -> Row:
 
 def update_row(ctx: Ctx, rows: Collection, row: Row, changes: dict[str, Any]) -> Row:
     """Apply ``changes`` to ``row``, bump ``updated_at`` and count the write."""
-    rows.update(row, {**changes, "updated_at": ctx.now})
+    rows.update(row, {**changes, "updated_at": later(row["updated_at"], ctx.now)})
     ctx.applied(row["id"])
     return row
 

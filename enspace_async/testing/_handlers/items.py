@@ -8,7 +8,7 @@ from typing import Any
 from .._context import Ctx, handles
 from .._problems import Problem, invalid
 from .._state import TypeState, Workspace
-from .._store import Row
+from .._store import Row, later
 from .._validate import validate_data
 from ._common import count_rows, list_rows
 
@@ -99,7 +99,10 @@ def update_item(ctx: Ctx) -> Row:
     """PUT /ws/types/{slug}/items/{ref}: ``data`` is merged into the stored data."""
     state, row = _item(ctx)
     data, status = _checked(ctx, state, partial=True)
-    changes: dict[str, Any] = {"data": {**row["data"], **data}, "updated_at": ctx.now}
+    changes: dict[str, Any] = {
+        "data": {**row["data"], **data},
+        "updated_at": later(row["updated_at"], ctx.now),
+    }
     if status is not None:
         changes["status"] = status
     state.items.update(row, changes)
