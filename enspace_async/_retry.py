@@ -73,6 +73,7 @@ class RetryPolicy:
         budget: the capacity of the client's retry budget.
         retry_cost: what one retry withdraws from the budget.
         timeout_cost: what a retry after a timeout withdraws.
+        jitter: the random source of the backoff, returning a float in [0, 1).
     """
 
     max_attempts: int = 5
@@ -83,6 +84,7 @@ class RetryPolicy:
     budget: int = 500
     retry_cost: int = 5
     timeout_cost: int = 10
+    jitter: Callable[[], float] = attrs.field(default=random.random, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         if self.max_attempts < 1:
@@ -162,7 +164,6 @@ class RetryMiddleware:
         *,
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
-        jitter: Callable[[], float] = random.random,
         wall_clock: Clock = time.time,
     ):
         self.policy = policy
@@ -170,7 +171,6 @@ class RetryMiddleware:
         self.stats = stats
         self.clock = clock
         self.sleep = sleep
-        self.jitter = jitter
         self.wall_clock = wall_clock
 
     async def __call__(self, request: Request, call_next: Handler) -> Response:
@@ -207,7 +207,7 @@ class RetryMiddleware:
             _ATTEMPT.reset(token)
 
     def _delay(self, attempt: int, outcome: Response | TransportError) -> float | None:
-        backoff = self.policy.backoff(attempt, self.jitter())
+        backoff = self.policy.backoff(attempt, self.policy.jitter())
         if isinstance(outcome, TransportError):
             return backoff
         wait = parse_retry_after(outcome.headers.get("retry-after"), now=self.wall_clock())

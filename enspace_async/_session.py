@@ -9,7 +9,6 @@ and ``X-RateLimit-*``) → observe (logs, counts and traces each attempt) → au
 from __future__ import annotations
 
 import asyncio
-import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
 
@@ -47,7 +46,6 @@ class Session:
         hooks: Hooks | None = None,
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
-        jitter: Callable[[], float] = random.random,
     ):
         self.api_key = api_key
         self.transport = transport
@@ -59,14 +57,13 @@ class Session:
         self.limiter = limiter
         if max_in_flight is None:
             max_in_flight = getattr(transport, "pool_size", None)
+        self.max_in_flight = max_in_flight or None
         chain: list[Middleware] = [
             *middlewares,
-            RetryMiddleware(
-                retry, self.retry_budget, self.stats, clock=clock, sleep=sleep, jitter=jitter
-            ),
+            RetryMiddleware(retry, self.retry_budget, self.stats, clock=clock, sleep=sleep),
             RedirectMiddleware(),
             LimitMiddleware(
-                limiter, self.stats, max_in_flight=max_in_flight, clock=clock, sleep=sleep
+                limiter, self.stats, max_in_flight=self.max_in_flight, clock=clock, sleep=sleep
             ),
             ObserveMiddleware(self.stats, hooks),
             self._authenticate,
