@@ -261,3 +261,16 @@ async def test_aiohttp_silently_resends_an_idempotent_request_once_after_a_reset
     emu.faults.script("items.list", ["reset_before", "reset_before"])
     with pytest.raises(aiohttp.ServerDisconnectedError):
         await raw_api.call("GET", ITEMS)
+
+
+async def test_an_emulator_bug_is_a_500_with_the_error_body(
+    emu: EnspaceEmulator, raw_api: RawApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from enspace_async.testing import _context
+
+    def broken(ctx: object) -> object:
+        raise KeyError("boom")
+
+    monkeypatch.setitem(_context.HANDLERS, "types.list", (broken, 200))
+    status, body, _ = await raw_api.call("GET", "/ws/types")
+    assert (status, body["message"]) == (500, "KeyError: 'boom'")

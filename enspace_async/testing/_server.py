@@ -78,18 +78,19 @@ class Dispatcher:
                 delay, fault = self.faults.pick(route.name)
                 if delay:
                     await self.sleep(delay)
-                if fault is not None and not fault.applied:
-                    return self._before(request, record, fault, headers)
+                if fault is not None:
+                    record.fault = fault.kind
+                    if not fault.applied:
+                        return self._before(request, record, fault, headers)
             raw = await request.read() if request.can_read_body else b""
             status, result = self._dispatch(request, route, params, raw, record, headers)
             if fault is not None and fault.kind == "drop_rows" and isinstance(result, list):
                 self.faults.drop(result, fault.rows)
             payload = orjson.dumps(result)
         except Problem as problem:
-            status, payload = (
-                problem.status,
-                orjson.dumps(error_body(problem.status, problem.message)),
-            )
+            status, payload = problem.status, _error(problem.status, problem.message)
+        except Exception as exc:  # an emulator bug: answer like a server would, with the cause
+            status, payload = 500, _error(500, f"{type(exc).__name__}: {exc}")
         record.status = status
         record.duration = time.perf_counter() - started
         if fault is not None and fault.kind in ("reset_after", "truncated", "malformed"):
@@ -139,7 +140,6 @@ class Dispatcher:
     def _before(
         self, request: web.Request, record: RequestRecord, fault: Fault, headers: dict[str, str]
     ) -> web.StreamResponse:
-        record.fault = fault.kind
         if fault.kind == "reset_before":
             return _reset(request)
         if fault.kind == "redirect":
@@ -151,7 +151,7 @@ class Dispatcher:
         if status == 429 and fault.retry_after is not None:
             headers["Retry-After"] = str(fault.retry_after)
         record.status = status
-        body = orjson.dumps(error_body(status, "injected fault"))
+        body = _error(status, "injected fault")
         return web.Response(body=body, status=status, headers=headers, content_type=_JSON)
 
     async def _after(
@@ -163,7 +163,6 @@ class Dispatcher:
         payload: bytes,
         headers: dict[str, str],
     ) -> web.StreamResponse:
-        record.fault = fault.kind
         if fault.kind == "reset_after":
             return _reset(request)
         if fault.kind == "malformed":
@@ -176,6 +175,10 @@ class Dispatcher:
         await response.write(payload[: len(payload) // 2])
         _abort(request)
         return response
+
+
+def _error(status: int, message: str | list[str]) -> bytes:
+    return orjson.dumps(error_body(status, message))
 
 
 def _abort(request: web.Request) -> None:
