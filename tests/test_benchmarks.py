@@ -1,0 +1,77 @@
+"""The benchmark harness runs, prints one table, writes JSON, and survives a failing module."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from benchmarks import _harness
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_quick_run_prints_a_table_and_writes_json(tmp_path: Path) -> None:
+    output = tmp_path / "results.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--only", "decode", "--output", output],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    table = [line for line in done.stdout.splitlines() if line.startswith("|")]
+    assert table[0].startswith("| Benchmark | Case | Ours | Baseline | Ratio |")
+    assert len(table) == 2 + 4  # header, rule, one row per contender we compare against
+    assert "vs pydantic v2" in done.stdout
+    result = json.loads(output.read_text())
+    assert result["meta"]["quick"] is True
+    assert result["meta"]["modules"] == ["decode"]
+    assert result["failed"] == []
+    for row in result["rows"]:
+        assert set(_harness.ROW_KEYS) <= set(row)
+        assert row["benchmark"] == "decode page"
+        assert row["ours"] > 0
+        assert row["ratio"] == pytest.approx(row["ours"] / row["baseline"])
+
+
+def test_discover_finds_every_module_and_filters() -> None:
+    names = _harness.discover()
+    assert "decode" in names
+    assert _harness.discover(["bench_decode"]) == ["decode"]
+    with pytest.raises(SystemExit, match="unknown benchmark"):
+        _harness.discover(["nope"])
+
+
+def test_a_failing_module_becomes_an_error_row(capsys: pytest.CaptureFixture[str]) -> None:
+    rows, ok = _harness.run_module("does_not_exist", quick=True)
+    assert not ok
+    assert rows[0]["benchmark"] == "does_not_exist"
+    assert rows[0]["met"] is None
+    assert "ModuleNotFoundError" in rows[0]["note"]
+    assert "Traceback" in capsys.readouterr().err
+
+
+def test_secrets_are_redacted_everywhere() -> None:
+    _harness.register_secret("s3cr3t-value")
+    key = "en." + "A1" * 17
+    rows = [{"note": f"failed with s3cr3t-value and {key}", "extra": {"argv": [key]}}]
+    text = json.dumps(_harness.redact(rows))
+    assert "s3cr3t-value" not in text
+    assert key not in text
+    assert "en.***" in text
+
+
+def test_table_shows_single_values_and_escapes_pipes() -> None:
+    rows = [
+        {"benchmark": "emulator", "case": "a|b", "value": 1234.5, "unit": "req/s", "met": True},
+        {"benchmark": "x", "case": "y", "ours": 2.5, "baseline": 1.25, "ratio": 2.0, "met": False},
+    ]
+    lines = _harness.render_table(rows).splitlines()
+    assert lines[2] == "| emulator | a\\|b | 1,234 req/s |  |  |  | yes |  |"
+    assert lines[3] == "| x | y | 2.5 | 1.25 | 2.00x |  | **no** |  |"
