@@ -1,0 +1,304 @@
+"""A rate limiter and retry budget kept in Redis, shared by every process that uses one API key.
+
+:class:`RedisLimiter` is both a :class:`~enspace_async.LimiterBackend` and a
+:class:`~enspace_async.RetryBudget`. Its state lives under ``<namespace>:{<sha256 of the key>}``,
+changed only by the atomic scripts of :mod:`enspace_async._redis_scripts`, so N workers on M
+machines pace themselves as one client would, and a 429 seen by any of them slows them all.
+
+When Redis fails or answers slower than ``timeout``, the ``"local"`` policy (the default) keeps
+every call going on a local limiter at ``max_rate / expected_workers`` and a local share of the
+budget, logs one warning, and probes Redis again with backoff (``probe_interval`` doubling up to
+``max_probe_interval``); the first probe that succeeds rejoins the shared state. The ``"raise"``
+policy raises :class:`LimiterUnavailableError` instead. Either way no request is sent twice and
+none is dropped because of the limiter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from types import TracebackType
+from typing import Literal, Self, TypeVar
+
+from redis.asyncio import Redis
+from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
+from redis.retry import Retry
+
+from . import _redis_scripts as scripts
+from ._errors import EnspaceError
+from ._ratelimit import LocalLimiterBackend, RateSignal
+from ._retry import LocalRetryBudget
+
+__all__ = ["LimiterUnavailableError", "RedisLimiter"]
+
+logger = logging.getLogger("enspace_async.redis")
+
+T = TypeVar("T")
+Clock = Callable[[], float]
+_FAILURES = (RedisError, OSError, TimeoutError)
+
+
+class LimiterUnavailableError(EnspaceError, RuntimeError):
+    """Redis did not answer and the limiter's policy is ``"raise"``; nothing was sent."""
+
+
+class _Down:
+    """The marker :meth:`RedisLimiter._call` returns when Redis is not used."""
+
+
+_DOWN = _Down()
+
+
+class RedisLimiter:
+    """The token bucket, adaptive rate and retry budget of one API key, kept in Redis.
+
+    ::
+
+        shared = RedisLimiter("redis://redis:6379/0", api_key, max_rate=50, expected_workers=8)
+        async with EnspaceClient(
+            api_key, rate_limit=RateLimiter(backend=shared), retry_budget=shared
+        ) as client:
+            ...
+        await shared.aclose()
+
+    Args:
+        redis: a ``redis.asyncio.Redis`` (left open by :meth:`aclose`) or a URL (the limiter
+            opens its own connection pool with short socket timeouts and closes it).
+        api_key: the key whose limit is shared; only its SHA-256 is used, never stored.
+        max_rate: the ceiling in requests per second for all workers together; ``None``
+            adapts from 429s only.
+        expected_workers: how many processes share the key; without Redis each one runs at
+            ``max_rate / expected_workers`` with that share of the retry budget.
+        burst: requests that may go at once after an idle spell.
+        min_rate: the rate is never cut below this.
+        adaptive: adapt to 429s (see :class:`~enspace_async.LocalLimiterBackend`).
+        backoff: the share of the accepted rate kept on a 429.
+        increase: requests per second added per success.
+        low_water: the share of the server's limit below which the rate stops growing.
+        cooldown: seconds after a cut during which further 429s do not cut again.
+        retry_budget: the capacity of the shared retry budget.
+        fallback: ``"local"`` (keep going on a local limiter) or ``"raise"``.
+        timeout: seconds each Redis call may take before Redis counts as unavailable.
+        probe_interval: seconds before the first probe of an unavailable Redis.
+        max_probe_interval: the longest wait between probes.
+        namespace: the prefix of the Redis keys.
+        ttl: seconds an idle key's state is kept.
+        clock: the monotonic clock that schedules probes (tests inject one).
+    """
+
+    def __init__(
+        self,
+        redis: Redis | str,
+        api_key: str,
+        *,
+        max_rate: float | None = None,
+        expected_workers: int = 4,
+        burst: int = 1,
+        min_rate: float = 1.0,
+        adaptive: bool = True,
+        backoff: float = 0.95,
+        increase: float = 0.05,
+        low_water: float = 0.2,
+        cooldown: float = 1.0,
+        retry_budget: int = 500,
+        fallback: Literal["local", "raise"] = "local",
+        timeout: float = 0.25,
+        probe_interval: float = 0.5,
+        max_probe_interval: float = 10.0,
+        namespace: str = "enspace",
+        ttl: float = 3600.0,
+        clock: Clock = time.monotonic,
+    ):
+        if not api_key:
+            raise ValueError("api_key is required: the shared state is kept per API key")
+        if max_rate is not None and max_rate <= 0:
+            raise ValueError(f"max_rate must be positive, got {max_rate!r}")
+        if expected_workers < 1:
+            raise ValueError(f"expected_workers must be at least 1, got {expected_workers}")
+        if fallback not in ("local", "raise"):
+            raise ValueError(f"fallback must be 'local' or 'raise', got {fallback!r}")
+        self._owns = isinstance(redis, str)
+        self.redis = _connect(redis, timeout) if isinstance(redis, str) else redis
+        digest = hashlib.sha256(api_key.encode()).hexdigest()[:32]
+        self.keys = (f"{namespace}:{{{digest}}}:rate", f"{namespace}:{{{digest}}}:retry")
+        ttl_ms = str(max(1, round(ttl * 1000)))
+        self._settings = [
+            "-1" if max_rate is None else repr(float(max_rate)),
+            *(repr(float(x)) for x in (min_rate, max(1, burst))),
+            "1" if adaptive else "0",
+            *(repr(float(x)) for x in (backoff, increase, low_water, cooldown)),
+            ttl_ms,
+        ]
+        self._budget_args = (max(1, retry_budget), ttl_ms)
+        self._reserve = self.redis.register_script(scripts.RESERVE)
+        self._feedback = self.redis.register_script(scripts.FEEDBACK)
+        self._withdraw = self.redis.register_script(scripts.BUDGET_WITHDRAW)
+        self._deposit = self.redis.register_script(scripts.BUDGET_DEPOSIT)
+        share = None if max_rate is None else max_rate / expected_workers
+        self.local = LocalLimiterBackend(
+            share,
+            min_rate=min(min_rate, share or min_rate),
+            burst=burst,
+            adaptive=adaptive,
+            backoff=backoff,
+            increase=increase,
+            low_water=low_water,
+            cooldown=cooldown,
+        )
+        self.local_budget = LocalRetryBudget(max(1, retry_budget // expected_workers))
+        self._fallback = fallback
+        self._timeout = timeout
+        self._probe_interval = probe_interval
+        self._max_probe_interval = max_probe_interval
+        self._clock = clock
+        self._delay: float | None = None  # None while Redis answers; else the probe backoff
+        self._retry_at = 0.0
+        self._probing = False
+
+    def __repr__(self) -> str:
+        state = "degraded: local limiter" if self.degraded else "shared"
+        return f"<RedisLimiter {self.keys[0]} {state}>"
+
+    @property
+    def degraded(self) -> bool:
+        """Whether Redis is unavailable and the local fallback is in use."""
+        return self._delay is not None
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the Redis connection pool if the limiter opened it from a URL."""
+        if self._owns:
+            await self.redis.aclose()
+
+    # LimiterBackend
+
+    async def reserve(self, now: float) -> tuple[float, int]:
+        """Take the next send slot; return (seconds to wait, epoch)."""
+        result = await self._call(lambda: self._reserve(self.keys[:1], self._settings))
+        if isinstance(result, _Down):
+            wait, epoch = await self.local.reserve(now)
+            return wait, -1 - epoch
+        return float(result[0]), int(result[1])
+
+    async def epoch(self) -> int:
+        """Return the state version (negative while the local fallback is in use)."""
+        result = await self._call(lambda: self.redis.hget(self.keys[0], "epoch"))
+        if isinstance(result, _Down):
+            return -1 - await self.local.epoch()
+        return int(result or 0)
+
+    async def feedback(self, now: float, signal: RateSignal) -> None:
+        """Report one answer to the shared state (or to the local fallback)."""
+        args = [*self._settings, *_signal_args(signal)]
+        result = await self._call(lambda: self._feedback(self.keys[:1], args))
+        if isinstance(result, _Down):
+            await self.local.feedback(now, signal)
+
+    # RetryBudget
+
+    async def withdraw(self, amount: int) -> bool:
+        """Take ``amount`` tokens from the shared retry budget if there are enough."""
+        args = (*self._budget_args[:1], amount, self._budget_args[1])
+        result = await self._call(lambda: self._withdraw(self.keys[1:], args))
+        if isinstance(result, _Down):
+            return await self.local_budget.withdraw(amount)
+        return bool(int(result))
+
+    async def deposit(self, amount: int) -> None:
+        """Give tokens back to the shared retry budget, up to its capacity."""
+        args = (*self._budget_args[:1], amount, self._budget_args[1])
+        result = await self._call(lambda: self._deposit(self.keys[1:], args))
+        if isinstance(result, _Down):
+            await self.local_budget.deposit(amount)
+
+    async def current_rate(self) -> float:
+        """Return the shared rate in requests per second (``inf``: unlimited so far)."""
+        value = await self.redis.hget(self.keys[0], "rate")
+        rate = float(value) if value is not None else float(self._settings[0])
+        return float("inf") if rate < 0 else rate
+
+    # Availability
+
+    async def _call(self, make: Callable[[], Awaitable[T]]) -> T | _Down:
+        probing = self._start_probe()
+        if probing is None:
+            return _DOWN
+        try:
+            async with asyncio.timeout(self._timeout):
+                result = await make()
+        except _FAILURES as exc:
+            if self._fallback == "raise":
+                raise LimiterUnavailableError(
+                    f"Redis limiter unavailable: {_describe(exc)}"
+                ) from exc
+            self._failed(exc, probing)
+            return _DOWN
+        if probing:
+            self._rejoined()
+        return result
+
+    def _start_probe(self) -> bool | None:
+        """Whether this call goes to Redis as a probe (True), normally (False), or not (None)."""
+        if self._delay is None or self._fallback == "raise":
+            return False
+        if self._probing or self._clock() < self._retry_at:
+            return None
+        self._probing = True
+        return True
+
+    def _failed(self, exc: BaseException, probing: bool) -> None:
+        if self._delay is None:
+            self._delay = self._probe_interval
+            logger.warning(
+                "Redis limiter unavailable (%s); using a local limiter (%r) until it is back",
+                _describe(exc),
+                self.local,
+            )
+        elif probing:
+            self._delay = min(self._delay * 2, self._max_probe_interval)
+            logger.debug("Redis limiter still unavailable (%s)", _describe(exc))
+        else:
+            return
+        self._retry_at = self._clock() + self._delay
+        self._probing = False
+
+    def _rejoined(self) -> None:
+        self._delay, self._probing = None, False
+        logger.info("Redis limiter available again; sharing the rate with the other workers")
+
+
+def _connect(url: str, timeout: float) -> Redis:
+    """Open a pool whose calls fail fast: the limiter has a fallback, so never wait long."""
+    return Redis.from_url(
+        url,
+        socket_timeout=timeout,
+        socket_connect_timeout=timeout,
+        retry=Retry(NoBackoff(), 0),
+    )
+
+
+def _signal_args(signal: RateSignal) -> list[str]:
+    values = (signal.retry_after, signal.limit, signal.remaining, signal.reset)
+    return [
+        "1" if signal.throttled else "0",
+        *("" if v is None else repr(float(v)) for v in values),
+    ]
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -1,0 +1,346 @@
+"""RedisLimiter against a real redis-server: shared pacing, 429 feedback, pauses, retry budget,
+key hashing, the local fallback when Redis is down or slow, and rejoining when it is back.
+
+The server is the one ``ENSPACE_TEST_REDIS_URL`` names (``.ci/run`` starts one); when none
+answers there, the module starts ``redis-server`` itself on a free loopback port. Tests that stop
+and restart Redis start a dedicated server of their own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import shutil
+import socket
+import subprocess
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+import pytest
+import pytest_asyncio
+import redis
+import redis.asyncio
+
+from enspace_async import RateSignal
+from enspace_async.redis import LimiterUnavailableError, RedisLimiter
+
+API_KEY = "en.RedisTestKey0123456789abcdefghijklmn"
+DEFAULT_URL = "redis://127.0.0.1:6390/0"
+
+
+def free_port() -> int:
+    """A loopback TCP port that was free a moment ago."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class RedisServer:
+    """A ``redis-server`` subprocess on loopback, without persistence, that can be restarted."""
+
+    def __init__(self, port: int | None = None):
+        self.port = port or free_port()
+        self.process: subprocess.Popen[str] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        binary = shutil.which("redis-server")
+        assert binary, "redis-server is not installed (apt-get install redis-server)"
+        argv = [binary, "--port", str(self.port), "--bind", "127.0.0.1"]
+        argv += ["--save", "", "--appendonly", "no", "--loglevel", "notice"]
+        self.process = subprocess.Popen(
+            argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        assert self.process.stdout is not None
+        for line in self.process.stdout:  # wait for the ready line, not for a timer
+            if "Ready to accept connections" in line:
+                return
+        raise RuntimeError(f"redis-server exited with {self.process.wait()}")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            assert self.process.stdout is not None
+            self.process.stdout.close()
+            self.process = None
+
+
+def _answers(url: str) -> bool:
+    try:
+        with redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5) as r:
+            return bool(r.ping())
+    except (redis.RedisError, OSError):
+        return False
+
+
+@pytest.fixture(scope="module")
+def redis_url() -> Iterator[str]:
+    """The URL of a running Redis: ``ENSPACE_TEST_REDIS_URL``, or one started here."""
+    url = os.environ.get("ENSPACE_TEST_REDIS_URL", DEFAULT_URL)
+    if _answers(url):
+        yield url
+        return
+    server = RedisServer()
+    server.start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    """A dedicated Redis the test may stop and start again."""
+    server = RedisServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+Make = Callable[..., RedisLimiter]
+
+
+@pytest_asyncio.fixture
+async def make(redis_url: str) -> AsyncIterator[Make]:
+    """Build limiters on one fresh namespace (so tests never share state); close them after."""
+    namespace = f"test-{uuid.uuid4().hex[:12]}"
+    made: list[RedisLimiter] = []
+
+    def build(**options: Any) -> RedisLimiter:
+        options.setdefault("namespace", namespace)
+        limiter = RedisLimiter(
+            options.pop("url", redis_url), options.pop("key", API_KEY), **options
+        )
+        made.append(limiter)
+        return limiter
+
+    yield build
+    for limiter in made:
+        await limiter.aclose()
+
+
+async def test_workers_sharing_a_key_take_consecutive_slots(make: Make) -> None:
+    a, b = make(max_rate=20), make(max_rate=20)
+    waits = [(await limiter.reserve(0.0))[0] for limiter in (a, b, a, b, a, b)]
+    for i, wait in enumerate(waits):
+        assert wait == pytest.approx(i * 0.05, abs=0.03)
+    assert waits == sorted(waits)
+    other = make(max_rate=20, key="en.AnotherKey0123456789abcdefghijklmn")
+    assert (await other.reserve(0.0))[0] == 0.0  # another key has its own bucket
+
+
+async def test_the_api_key_is_hashed_never_stored(make: Make, redis_url: str) -> None:
+    limiter = make(max_rate=5)
+    await limiter.reserve(0.0)
+    await limiter.feedback(0.0, RateSignal(throttled=True, retry_after=1.0))
+    assert await limiter.withdraw(5)
+    async with redis.asyncio.Redis.from_url(redis_url) as client:
+        keys = [key async for key in client.scan_iter(match=limiter.keys[0].split(":")[0] + ":*")]
+        assert sorted(k.decode() for k in keys) == sorted(limiter.keys)
+        dumped = [
+            str(await client.hgetall(limiter.keys[0])),
+            str(await client.get(limiter.keys[1])),
+        ]
+    for text in [*(k.decode() for k in keys), *dumped, repr(limiter)]:
+        assert API_KEY not in text
+        assert API_KEY[3:] not in text
+
+
+async def test_a_429_seen_by_one_worker_slows_every_worker(make: Make) -> None:
+    a, b = make(max_rate=10, cooldown=1.0), make(max_rate=10, cooldown=1.0)
+    _, epoch = await b.reserve(0.0)
+    await a.feedback(0.0, RateSignal(throttled=True))
+    assert await b.current_rate() == pytest.approx(9.5)  # backoff 0.95 of the rate
+    assert await b.epoch() == epoch + 1  # b's reservation is stale: it reserves anew
+    await a.feedback(0.0, RateSignal(throttled=True))  # within the cooldown: no second cut
+    assert await b.current_rate() == pytest.approx(9.5)
+    for _ in range(4):
+        await b.feedback(0.0, RateSignal())
+    assert await a.current_rate() == pytest.approx(9.7)  # 4 successes, +0.05 each
+    for _ in range(10):
+        await b.feedback(0.0, RateSignal())
+    assert await a.current_rate() == 10.0  # never above the ceiling
+
+
+async def test_low_remaining_holds_the_rate(make: Make) -> None:
+    a = make(max_rate=10)
+    await a.feedback(0.0, RateSignal(throttled=True))
+    await a.feedback(0.0, RateSignal(limit=100, remaining=10))  # below 20 % of the limit
+    assert await a.current_rate() == pytest.approx(9.5)
+    await a.feedback(0.0, RateSignal(limit=100, remaining=50))
+    assert await a.current_rate() == pytest.approx(9.55)
+
+
+@pytest.mark.parametrize(
+    ("signal", "pause"),
+    [
+        (RateSignal(throttled=True, retry_after=2.0), 2.0),
+        (RateSignal(throttled=True, limit=10, remaining=0, reset=3.0), 3.0),
+    ],
+)
+async def test_a_pause_holds_every_worker(make: Make, signal: RateSignal, pause: float) -> None:
+    a, b = make(max_rate=100, adaptive=False), make(max_rate=100, adaptive=False)
+    await a.feedback(0.0, signal)
+    wait, _ = await b.reserve(0.0)
+    assert wait == pytest.approx(pause, abs=0.05)
+    assert await b.current_rate() == 100.0  # not adaptive: paused, not cut
+
+
+async def test_unlimited_until_the_first_429(make: Make) -> None:
+    a = make(max_rate=None, min_rate=2.0)
+    assert await a.current_rate() == float("inf")
+    assert [(await a.reserve(0.0))[0] for _ in range(5)] == [0.0] * 5
+    await a.feedback(0.0, RateSignal(throttled=True))
+    assert await a.current_rate() == pytest.approx(2.0)  # no successes seen: the floor
+
+
+async def test_the_retry_budget_is_shared(make: Make) -> None:
+    a, b = make(retry_budget=20), make(retry_budget=20)
+    assert await a.withdraw(15)
+    assert not await b.withdraw(10)  # only 5 left, and a refused withdrawal takes nothing
+    assert await b.withdraw(5)
+    await a.deposit(100)
+    assert not await b.withdraw(21)  # deposits stop at the capacity
+    assert await b.withdraw(20)
+
+
+def closed_url() -> str:
+    return f"redis://127.0.0.1:{free_port()}/0"
+
+
+async def test_without_redis_a_local_share_keeps_calls_going(
+    make: Make, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="enspace_async.redis")
+    limiter = make(url=closed_url(), max_rate=40, expected_workers=4, retry_budget=100)
+    waits = [(await limiter.reserve(0.0))[0] for _ in range(3)]
+    assert waits == pytest.approx([0.0, 0.1, 0.2])  # 40 / 4 workers = 10 per second
+    assert limiter.degraded
+    _, epoch = await limiter.reserve(0.0)
+    assert epoch < 0  # local epochs never match Redis ones
+    assert await limiter.epoch() == epoch
+    await limiter.feedback(0.0, RateSignal(throttled=True))
+    assert limiter.local.rate < 10.0
+    assert await limiter.withdraw(25)  # the local share of the budget: 100 / 4
+    assert not await limiter.withdraw(1)
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    assert "local limiter" in warnings[0].getMessage()
+    assert API_KEY not in caplog.text
+
+
+@pytest_asyncio.fixture
+async def silent_server() -> AsyncIterator[tuple[str, list[int]]]:
+    """A TCP server that accepts connections and never answers: a hung Redis."""
+    accepted: list[int] = []
+    held: list[asyncio.StreamWriter] = []
+
+    async def swallow(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.append(1)
+        held.append(writer)
+        await reader.read()
+
+    server = await asyncio.start_server(swallow, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    yield f"redis://127.0.0.1:{port}/0", accepted
+    for writer in held:
+        writer.close()
+    server.close()
+    await server.wait_closed()
+
+
+async def test_a_slow_redis_is_left_after_the_timeout_and_probed_with_backoff(
+    make: Make, silent_server: tuple[str, list[int]], caplog: pytest.LogCaptureFixture
+) -> None:
+    url, accepted = silent_server
+    clock = FakeClock()
+    limiter = make(
+        url=url, max_rate=8, timeout=0.05, probe_interval=0.5, max_probe_interval=1.0, clock=clock
+    )
+    assert (await limiter.reserve(0.0))[0] == 0.0
+    assert limiter.degraded
+    assert len(accepted) == 1
+    for now in (0.1, 0.4):  # before the first probe: Redis is not asked at all
+        clock.now = now
+        await limiter.reserve(now)
+    assert len(accepted) == 1
+    clock.now = 0.5
+    await limiter.reserve(0.5)  # the probe: times out again, the next one comes 1 s later
+    assert len(accepted) == 2
+    clock.now = 1.4
+    await limiter.withdraw(1)
+    assert len(accepted) == 2
+    clock.now, probes = 1.5, len(accepted)
+    await limiter.deposit(1)
+    assert len(accepted) == probes + 1
+    clock.now = 2.4  # the backoff stops at max_probe_interval
+    await limiter.epoch()
+    assert len(accepted) == probes + 1
+    clock.now = 2.5
+    await limiter.epoch()
+    assert len(accepted) == probes + 2
+    assert len([r for r in caplog.records if r.levelno == logging.WARNING]) == 1
+
+
+async def test_the_raise_policy_raises(make: Make) -> None:
+    limiter = make(url=closed_url(), max_rate=8, fallback="raise")
+    with pytest.raises(LimiterUnavailableError, match="Redis limiter unavailable"):
+        await limiter.reserve(0.0)
+    with pytest.raises(LimiterUnavailableError):
+        await limiter.withdraw(1)
+
+
+async def test_rejoins_when_redis_is_back(
+    redis_server: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="enspace_async.redis")
+    clock = FakeClock()
+    async with (
+        RedisLimiter(redis_server.url, API_KEY, max_rate=10, clock=clock) as a,
+        RedisLimiter(redis_server.url, API_KEY, max_rate=10, clock=clock) as b,
+    ):
+        assert (await a.reserve(0.0))[0] == 0.0
+        redis_server.stop()
+        assert (await a.reserve(0.0))[0] == 0.0  # local bucket: 10 / 4 workers, fresh
+        assert (await a.reserve(0.0))[0] == pytest.approx(0.4)
+        assert a.degraded
+        redis_server.start()  # same port, empty state
+        clock.now = 0.49
+        await a.reserve(0.0)
+        assert a.degraded  # not probed yet
+        clock.now = 0.5
+        first, _ = await a.reserve(0.0)
+        assert not a.degraded
+        second, _ = await b.reserve(0.0)
+        assert (first, second) == (0.0, pytest.approx(0.1, abs=0.03))  # shared again
+    messages = [r.getMessage() for r in caplog.records]
+    assert sum("unavailable" in m for m in messages) == 1
+    assert sum("available again" in m for m in messages) == 1
+
+
+def test_constructor_checks() -> None:
+    with pytest.raises(ValueError, match="api_key"):
+        RedisLimiter(DEFAULT_URL, "")
+    with pytest.raises(ValueError, match="max_rate"):
+        RedisLimiter(DEFAULT_URL, API_KEY, max_rate=0)
+    with pytest.raises(ValueError, match="expected_workers"):
+        RedisLimiter(DEFAULT_URL, API_KEY, expected_workers=0)
+    with pytest.raises(ValueError, match="fallback"):
+        RedisLimiter(DEFAULT_URL, API_KEY, fallback="wait")  # type: ignore[arg-type]
