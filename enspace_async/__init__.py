@@ -1,5 +1,6 @@
 """enspace-async: the async-first Python SDK for the ENSPACE API."""
 
+from ._bulk import BulkProgress, BulkResult, Export, ExportIncompleteError, RowError
 from ._client import EnspaceClient
 from ._errors import (
     APIError,
@@ -35,6 +36,8 @@ __all__ = [
     "Attempt",
     "AuthenticationError",
     "BadRequestError",
+    "BulkProgress",
+    "BulkResult",
     "ClientClosedError",
     "ClientStats",
     "ConfigurationError",
@@ -43,6 +46,8 @@ __all__ = [
     "DecodeError",
     "EnspaceClient",
     "EnspaceError",
+    "Export",
+    "ExportIncompleteError",
     "Handler",
     "Hooks",
     "LimiterBackend",
@@ -61,6 +66,7 @@ __all__ = [
     "Response",
     "RetryBudget",
     "RetryPolicy",
+    "RowError",
     "ServerError",
     "Timeout",
     "TransportError",

@@ -1,0 +1,134 @@
+"""The bulk engine: a bounded worker pool fed row by row, so memory follows the concurrency.
+
+One producer reads the rows lazily into a queue of ``concurrency`` slots; ``concurrency``
+workers take rows from it and run one operation per row. When the workers are busy the queue
+fills and the producer waits: a million-row file streams through in constant memory. Every
+request goes through the client, so bulk jobs share its rate limiter, in-flight cap and retry
+budget with everything else the client does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import attrs
+
+from .._errors import ConfigurationError
+from .checkpoint import Journal, JournalHeader
+from .result import BulkProgress, BulkResult, RowError
+from .rows import Rows, Select, numbered
+
+__all__ = ["Outcome", "Progress", "run_job"]
+
+Progress = Callable[[BulkProgress], object]
+
+
+@attrs.frozen
+class Outcome:
+    """What happened to one row."""
+
+    kind: str
+    reference: str | None = None
+    error: RowError | None = None
+    recovered: bool = False
+
+
+Operation = Callable[[int, Any, Journal | None], Awaitable[Outcome]]
+
+
+@attrs.frozen
+class JobOptions:
+    """How a job runs (everything but the rows and the operation)."""
+
+    concurrency: int = 32
+    on_progress: Progress | None = None
+    checkpoint: str | os.PathLike[str] | None = None
+    keep_references: bool = True
+    select: Select | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if isinstance(self.concurrency, bool) or not isinstance(self.concurrency, int):
+            raise ConfigurationError(f"concurrency must be an integer, got {self.concurrency!r}")
+        if self.concurrency < 1:
+            raise ConfigurationError(f"concurrency must be at least 1, got {self.concurrency}")
+
+
+async def run_job(
+    rows: Rows[Any], operation: Operation, header: JournalHeader, options: JobOptions
+) -> BulkResult:
+    """Run ``operation`` once per row with ``options.concurrency`` workers; return the result."""
+    journal = None
+    if options.checkpoint is not None:
+        journal = Journal(
+            options.checkpoint,
+            header,
+            concurrency=options.concurrency,
+            keep_references=options.keep_references,
+        )
+    try:
+        return await _Job(operation, options, journal).run(rows)
+    finally:
+        if journal is not None:
+            journal.close()
+
+
+class _Job:
+    def __init__(self, operation: Operation, options: JobOptions, journal: Journal | None):
+        self.operation = operation
+        self.options = options
+        self.journal = journal
+        self.result = BulkResult()
+        if journal is not None and options.keep_references:
+            self.result.references.update(journal.references)
+        self.queue: asyncio.Queue[tuple[int, Any] | None] = asyncio.Queue(options.concurrency)
+
+    async def run(self, rows: Rows[Any]) -> BulkResult:
+        # Not a TaskGroup: an error reading the rows must surface as itself, not in a group.
+        tasks = [asyncio.create_task(self._work()) for _ in range(self.options.concurrency)]
+        tasks.append(asyncio.create_task(self._produce(rows)))
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+            for task in done:
+                if not task.cancelled() and (error := task.exception()) is not None:
+                    raise error
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        return self.result.finish()
+
+    async def _produce(self, rows: Rows[Any]) -> None:
+        done = self.journal.done if self.journal is not None else ()
+        async for index, row in numbered(rows, self.options.select):
+            if index in done:
+                self.result.skipped += 1
+                self._progress()
+                continue
+            await self.queue.put((index, row))
+        for _ in range(self.options.concurrency):
+            await self.queue.put(None)
+
+    async def _work(self) -> None:
+        while (entry := await self.queue.get()) is not None:
+            index, row = entry
+            self._record(index, await self.operation(index, row, self.journal))
+
+    def _record(self, index: int, outcome: Outcome) -> None:
+        result = self.result
+        result.count(outcome.kind)
+        if outcome.recovered:
+            result.recovered += 1
+        if outcome.reference is not None and self.options.keep_references:
+            result.references[index] = outcome.reference
+        if outcome.error is not None:
+            result.errors.append(outcome.error)
+        if self.journal is not None:
+            self.journal.record(index, outcome.kind, outcome.reference, outcome.error)
+        self._progress()
+
+    def _progress(self) -> None:
+        if self.options.on_progress is not None:
+            self.options.on_progress(self.result.progress())
