@@ -25,6 +25,9 @@ class CurrentUser(Resource):
     ) -> AsyncPaginator[RequestLogEntry]:
         """Iterate over the requests made with the caller's key.
 
+        Reading the log adds to it (each page fetched is logged), so iterating it all with a
+        small ``page_size`` chases its own tail: filter it, or use ``collect(limit=...)``.
+
         Args:
             filters: ``{"status_gte": 400, "workspace": "acme"}`` and the other operators.
             sort: ``"created_at:desc"`` or several keys.
