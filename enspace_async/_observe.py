@@ -171,7 +171,7 @@ class ObserveMiddleware:
             logger.debug(
                 "%s %s -> %s in %.1f ms (attempt %d, route %s)",
                 request.method,
-                request.url.path,
+                request.url.raw_path,
                 outcome,
                 elapsed * 1000,
                 attempt,

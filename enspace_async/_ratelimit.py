@@ -224,10 +224,10 @@ class LocalLimiterBackend:
     def _cut(self, now: float) -> None:
         accepted = self.accepted_rate(now)
         base = min(self.rate, accepted) if accepted > 0 else self.rate
-        if base == math.inf:
-            base = self.min_rate / self._backoff
-        self.rate = max(self.min_rate, base * self._backoff)
         self._cut_at = now
+        if base == math.inf:
+            return  # nothing went through yet: no rate to learn from; pauses and backoff act
+        self.rate = max(self.min_rate, base * self._backoff)
         self._next = max(now, self._blocked_until)
         self._epoch += 1
 

@@ -127,10 +127,18 @@ async def test_exhausted_remaining_pauses_until_the_reset() -> None:
 
 async def test_a_429_with_ratelimit_headers_steers_the_rate_without_pausing() -> None:
     backend = LocalLimiterBackend()
+    for i in range(20):
+        await backend.feedback(4.0 + i / 20, OK)
     await backend.feedback(5.0, RateSignal(True, retry_after=1.0, limit=10, remaining=0))
     wait, _ = await backend.reserve(5.0)
     assert wait == 0.0
-    assert backend.rate < math.inf
+    assert backend.rate == pytest.approx(0.95 * 20)
+
+
+async def test_a_first_429_without_history_does_not_invent_a_rate() -> None:
+    backend = LocalLimiterBackend()
+    await backend.feedback(5.0, THROTTLED)
+    assert backend.rate == math.inf
 
 
 def ok_transport(record: list[float] | None = None, fake: FakeTime | None = None) -> MockTransport:
