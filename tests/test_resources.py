@@ -19,6 +19,7 @@ from enspace_async.models import (
     Form,
     Integration,
     IntegrationStatus,
+    ItemType,
     Member,
     MemberGroup,
     MemberStatus,
@@ -73,8 +74,10 @@ async def test_workspaces(client: EnspaceClient, emu: EnspaceEmulator) -> None:
     assert [w.slug for w in await client.workspaces.list().collect()] == ["acme", "beta"]
     context = await client.workspaces.context()
     assert isinstance(context, WorkspaceContext)
-    assert context.workspace is not None and context.workspace.slug == "acme"
-    assert context.member is not None and context.member.type is MemberType.OWNER
+    assert context.workspace is not None
+    assert context.workspace.slug == "acme"
+    assert context.member is not None
+    assert context.member.type is MemberType.OWNER
     assert context.scopes == ["delete", "read", "write"]
     stats = await client.workspaces.stats()
     assert isinstance(stats, WorkspaceStats)
@@ -83,8 +86,8 @@ async def test_workspaces(client: EnspaceClient, emu: EnspaceEmulator) -> None:
     assert isinstance(preview, WorkspaceDeletionPreview)
     assert (preview.workspace, preview.items) == ("acme", 2)
     beta = client.with_workspace("beta")
-    assert await beta.workspaces.leave() is None
-    assert await client.workspaces.delete() is None
+    await beta.workspaces.leave()
+    await client.workspaces.delete()
     assert [w.slug for w in await client.workspaces.list().collect()] == []
 
 
@@ -121,7 +124,7 @@ async def test_fields(client: EnspaceClient) -> None:
     updated = await client.fields.update("suppliers", created.id, label="Preço final")
     assert (updated.label, updated.refId) == ("Preço final", "preco")
     assert len(await client.fields.list("suppliers", sort="order:desc").collect()) == 2
-    assert await client.fields.delete("suppliers", created.id) is None
+    await client.fields.delete("suppliers", created.id)
     assert [f.refId for f in await client.fields.list("suppliers").collect()] == ["nome"]
 
 
@@ -151,7 +154,8 @@ async def test_flows_stages_and_tasks_filter_by_their_parent(
     assert len(await client.flows.list().collect()) == 2
     flow = await client.flows.get(flows[0].id)
     assert isinstance(flow, Flow)
-    assert isinstance(flow.item_type, object) and flow.name == "Onboarding"
+    assert isinstance(flow.item_type, ItemType)
+    assert (flow.name, flow.item_type.slug) == ("Onboarding", "suppliers")
     approval = (await client.flows.list(type_slug="contracts").collect())[0]
     stages = await client.stages.list(flow_id=approval.id).collect()
     assert ("flow", str(approval.id)) in last_query(emu)
@@ -194,7 +198,8 @@ async def test_members(client: EnspaceClient, emu: EnspaceEmulator) -> None:
         role.id,
         MemberStatus.ACTIVE,
     )
-    assert member.user is not None and member.user.meta is not None
+    assert member.user is not None
+    assert member.user.meta is not None
     assert member.user.meta.fname == "Bia"
     assert await client.members.count() == 2
     assert await client.members.count(filters={"type": "standard"}) == 1
@@ -203,7 +208,7 @@ async def test_members(client: EnspaceClient, emu: EnspaceEmulator) -> None:
     assert listed == [member]
     updated = await client.members.update(member.id, type=MemberType.FULL, status="blocked")
     assert (updated.type, updated.role, updated.status) == (MemberType.FULL, None, "blocked")
-    assert await client.members.delete(member.id) is None
+    await client.members.delete(member.id)
     assert await client.members.count() == 1
 
 
@@ -243,9 +248,9 @@ async def test_roles_and_permissions(client: EnspaceClient) -> None:
     await client.roles.add_permission(role.id, name="items.update")
     names = [p.name for p in await client.roles.list_permissions(role.id)]
     assert names == ["items.read", "items.update"]
-    assert await client.roles.remove_permission(role.id, permission.id) is None
+    await client.roles.remove_permission(role.id, permission.id)
     assert [p.name for p in await client.roles.list_permissions(role.id)] == ["items.update"]
-    assert await client.roles.delete(role.id) is None
+    await client.roles.delete(role.id)
     assert await client.roles.count() == 1
 
 
@@ -260,7 +265,7 @@ async def test_member_groups(client: EnspaceClient) -> None:
     assert (await client.member_groups.remove_users(group.id, (a.id,))).users == [b.id]
     assert (await client.member_groups.update(group.id, name="Ops 2")).name == "Ops 2"
     assert [g.name for g in await client.member_groups.list().collect()] == ["Ops 2"]
-    assert await client.member_groups.delete(group.id) is None
+    await client.member_groups.delete(group.id)
     assert await client.member_groups.list().collect() == []
 
 
@@ -280,7 +285,7 @@ async def test_quick_tasks(client: EnspaceClient) -> None:
     assert done.completed_at is not None
     assert await client.quick_tasks.count(filters={"status": "pending"}) == 0
     assert [t.id for t in await client.quick_tasks.list(q="Ana").collect()] == [task.id]
-    assert await client.quick_tasks.delete(task.id) is None
+    await client.quick_tasks.delete(task.id)
     assert await client.quick_tasks.count() == 0
 
 
