@@ -10,14 +10,16 @@ finished row::
 
 Durability: every line is flushed to the operating system as soon as its row finishes, so a
 killed process (SIGKILL, Ctrl-C, a crash) loses nothing; the file is ``fsync``-ed at most once a
-second and when the job ends, so a power loss may lose the last second of lines. A line cut by
-the kill is ignored on resume.
+second and when the job ends. An operating-system crash or power loss may lose the last second
+of lines, and the rows they recorded would be sent again: after one, re-run with
+``bulk_upsert`` (by key) instead of resuming. A line cut by the kill is ignored on resume.
 
-On resume, a row is skipped when a line says it finished (a retryable failure does not count:
-it is tried again). Rows that may have been **in flight** when the job died — not finished, and
-no further than the previous run's concurrency past the last finished row — are *suspects*:
-with a key, each suspect is looked up by its key before it is created; without a key, a
-suspect is reported as ``unknown`` and never created blindly.
+On resume, a row is skipped when a line says it finished; a failure marked ``"retry"`` (the
+server certainly did not apply it, or a key lookup could not settle it) is tried again. Rows that
+may have been **in flight** when the job died are *suspects*. Workers take rows in input order
+and at most ``concurrency`` are in flight, so the suspects are the first rows that no line mentions,
+as many as the earlier runs' concurrencies add up to. With a key, each suspect is looked up by its key
+before it is created; without a key, a suspect is reported as ``unknown`` and never sent.
 
 Memory stays bounded: finished rows are kept as a watermark below which every row is finished,
 plus the few finished rows above it.
@@ -92,6 +94,7 @@ class Journal:
         self.retry: set[int] = set()
         self.references: dict[int, str] = {}
         self._window = 0
+        self._suspects: set[int] = set()
         if self.path.exists():
             self._load(header, keep_references)
         self._file: IO[bytes] = self.path.open("ab")
@@ -103,10 +106,18 @@ class Journal:
         """Whether an earlier run wrote to this journal."""
         return self._window > 0
 
+    def pending(self, index: int) -> None:
+        """Note that row ``index`` is not finished; call it in input order before the row runs.
+
+        The first such rows (not marked for retry), as many as the earlier runs' concurrencies
+        add up to, become suspects.
+        """
+        if self._window > len(self._suspects) and index not in self.retry:
+            self._suspects.add(index)
+
     def suspect(self, index: int) -> bool:
-        """Whether row ``index`` (not finished, not marked for retry) may have been in flight
-        when an earlier run died."""
-        return self.resumed and index not in self.retry and index <= self.done.high + self._window
+        """Whether row ``index`` may have been in flight when an earlier run died."""
+        return index in self._suspects
 
     def _load(self, header: JournalHeader, keep_references: bool) -> None:
         with self.path.open("rb") as source:
@@ -116,7 +127,8 @@ class Journal:
                     continue
                 if "journal" in entry:
                     _check_header(entry, header, self.path)
-                    self._window = max(self._window, int(entry.get("concurrency", 1)))
+                    # Each earlier run may have left its own rows in flight.
+                    self._window += int(entry.get("concurrency", 1))
                     continue
                 self._load_row(entry, keep_references)
 

@@ -101,12 +101,14 @@ class _Job:
         return self.result.finish()
 
     async def _produce(self, rows: Rows[Any]) -> None:
-        done = self.journal.done if self.journal is not None else ()
+        journal = self.journal
         async for index, row in numbered(rows, self.options.select):
-            if index in done:
-                self.result.skipped += 1
-                self._progress()
-                continue
+            if journal is not None:
+                if index in journal.done:
+                    self.result.skipped += 1
+                    self._progress()
+                    continue
+                journal.pending(index)
             await self.queue.put((index, row))
         for _ in range(self.options.concurrency):
             await self.queue.put(None)
