@@ -7,6 +7,7 @@ that names something missing (404); every method whose values the server validat
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -263,3 +264,18 @@ async def test_invalid_values_raise_bad_request(
 async def test_an_unknown_provider_is_refused(client: EnspaceClient) -> None:
     with pytest.raises(BadRequestError, match="integration must be one of"):
         await client.integrations.create(RawIntegrationConfig(42, {"region": "sa"}))
+
+
+def test_the_readme_endpoint_table_lists_every_route_with_its_source() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Endpoints", 1)[1].split("\n## ", 1)[0]
+    rows = {
+        line.split("|")[1].strip(): line for line in section.splitlines() if line.startswith("| `")
+    }
+    words = {"D": "documented", "O": "observed", "A": "assumed"}
+    for name, r in ROUTES.items():
+        dagger = "" if r.workspace_scoped else " †"
+        line = rows[f"`{r.method} {r.template}`{dagger}"]
+        assert f"`client.{name}(" in line, name
+        assert line.rstrip(" |").endswith(words[r.source]), name
+    assert len(rows) == len(ROUTES)
