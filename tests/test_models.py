@@ -10,14 +10,17 @@ from typing import Any
 import attrs
 import pytest
 
-from enspace_async import AuthenticationError, BadRequestError, DecodeError
+from enspace_async import AuthenticationError, BadRequestError, DecodeError, models
 from enspace_async._converter import decode, dumps, structure, unstructure
 from enspace_async._errors import error_from_response
 from enspace_async.models import (
+    Address,
     ApiKey,
+    Currency,
     Field,
     FieldOption,
     FieldType,
+    FileRef,
     Flow,
     Form,
     Integration,
@@ -32,6 +35,7 @@ from enspace_async.models import (
     Permission,
     QuickTask,
     QuickTaskStatus,
+    Relation,
     RequestLogEntry,
     Role,
     ScheduleTask,
@@ -320,6 +324,12 @@ FULL = {
     ),
     "api_key": ApiKey(id=1, description="ci", scopes=["read"], workspaces=["acme"], expires_at=DT0),
     "open_enum_values": Member(id=3, type="guest", status="suspended"),
+    "field_option": FieldOption(value=2, label="Two"),
+    "user_meta": UserMeta(fname="Ana"),
+    "currency": Currency(currency="BRL", value=10.5, original_value=11.0),
+    "relation": Relation(id=1, reference="R1"),
+    "address": Address(street="Rua A", number=12, zip="50000-000"),
+    "file_ref": FileRef(url="https://f/x", filename="x", mime="text/plain", size=3),
     "field_of_new_type": Field(id=4, refId="x", type="EnHologram"),
 }
 
@@ -327,6 +337,13 @@ FULL = {
 @pytest.mark.parametrize("model", FULL.values(), ids=FULL.keys())
 def test_every_model_round_trips_through_json(model: Any) -> None:
     assert decode(dumps(model), type(model)) == model
+
+
+def test_the_round_trip_table_covers_every_model() -> None:
+    exported = {getattr(models, n) for n in models.__all__}
+    attrs_classes = {c for c in exported if isinstance(c, type) and attrs.has(c)}
+    configs = {c for c in attrs_classes if c.__name__.endswith("Config")}  # test_models_values
+    assert attrs_classes - configs == {type(m) for m in FULL.values()}
 
 
 @pytest.mark.parametrize("model", FULL.values(), ids=FULL.keys())

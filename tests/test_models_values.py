@@ -218,3 +218,17 @@ def test_secret_attributes_hold_secrets() -> None:
 def test_environment_is_checked() -> None:
     with pytest.raises(ValueError, match="qa"):
         D4SignConfig(environment="qa")
+
+
+def test_secrets_load_from_strings_and_refuse_other_types() -> None:
+    assert structure({"token": None}, CertisignConfig).token is None
+    with pytest.raises(DecodeError) as caught:
+        structure({"token": 42}, CertisignConfig)
+    assert caught.value.path == "$.token"
+    assert "42" not in caught.value.message
+
+
+def test_a_relation_drops_its_display_on_write_only() -> None:
+    relation = structure(RELATION, Relation)
+    assert relation.display == "Fornecedor X"
+    assert unstructure(relation) == {"id": 43887, "reference": "FORNC55D9212D9"}
