@@ -193,6 +193,7 @@ def test_typed_configs_round_trip(config: Any, ident: int, wire: dict[str, Any])
         CertisignConfig(environment="stage", token="tok-123"),
         SendGridConfig(api_key="tok-123"),
         OpenAIConfig(api_key="tok-123"),
+        AdobeSignConfig(extra={"clientSecret": "tok-123", "integrationKey": "tok-123"}),
         RawIntegrationConfig(
             9, {"token": "tok-123", "api_key": "tok-123", "clientSecret": "tok-123"}
         ),
@@ -232,3 +233,22 @@ def test_a_relation_drops_its_display_on_write_only() -> None:
     relation = structure(RELATION, Relation)
     assert relation.display == "Fornecedor X"
     assert unstructure(relation) == {"id": 43887, "reference": "FORNC55D9212D9"}
+
+
+@pytest.mark.parametrize(
+    ("key", "secret"),
+    [
+        ("token", True),
+        ("api_key", True),
+        ("apiKey", True),
+        ("clientSecret", True),
+        ("password", True),
+        ("integrationKey", True),
+        ("changeKeys", False),
+        ("webhookCatcherEndpoint", False),
+        ("from_email", False),
+    ],
+)
+def test_which_keys_look_secret(key: str, secret: bool) -> None:
+    shown = repr(RawIntegrationConfig(1, {key: "tok-123"}))
+    assert ("tok-123" not in shown) is secret

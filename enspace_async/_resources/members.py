@@ -86,10 +86,10 @@ class Members(Resource):
             BadRequestError: the server refused the values.
             ConflictError: the email is already a member.
         """
-        body = {"email": email, "type": _check_type(type)} | drop_none(
-            role=role, mgroups=None if mgroups is None else list(mgroups), fname=fname,
-            lname=lname, v1_compatibility=v1_compatibility,
-        )  # fmt: skip
+        groups = None if mgroups is None else list(mgroups)
+        optional = drop_none(role=role, mgroups=groups, fname=fname, lname=lname)
+        body = {"email": email, "type": _check_type(type), **optional}
+        body |= drop_none(v1_compatibility=v1_compatibility)
         result: Member = await self._client._call("members.create", json=body, into=Member)
         return result
 

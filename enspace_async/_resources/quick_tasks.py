@@ -77,8 +77,8 @@ class QuickTasks(Resource):
         Raises:
             BadRequestError: the values were refused (an unknown assignee, say).
         """
-        body = drop_none(title=title, status=status, assigned_to=assigned_to, due_date=due_date,
-                         item=item, priority=priority) | extra  # fmt: skip
+        body = drop_none(title=title, status=status, assigned_to=assigned_to, due_date=due_date)
+        body |= drop_none(item=item, priority=priority) | extra
         result: QuickTask = await self._client._call(
             "quick_tasks.create", json=body, into=QuickTask
         )

@@ -2,8 +2,8 @@
 
 Attributes are snake_case and written under the provider's wire keys (``change_keys`` →
 ``changeKeys``); attributes left as ``None`` are not sent; ``extra`` adds keys the class does
-not know. Secrets (``token``, ``api_key``) are held as :class:`~enspace_async._config.Secret`
-(pass a plain string) and only revealed on the wire. Provider ids are documented except
+not know (its repr hides secret-looking keys). Secrets (``token``, ``api_key``) are held as
+:class:`~enspace_async._config.Secret` (pass a plain string) and only revealed on the wire. Provider ids are documented except
 Adobe Sign (2) and OpenAI (7), which are assumed.
 """
 
@@ -41,6 +41,10 @@ def _environment(value: Environment | str | None) -> Environment | None:
 _SECRET = {"secret": True}
 
 
+def _masked(data: Mapping[str, Any]) -> str:
+    return repr(masked(data))
+
+
 class _Config:
     """What every typed provider config shares."""
 
@@ -63,7 +67,7 @@ class CertisignConfig(_Config):
     token: Secret | None = attrs.field(default=None, converter=to_secret, metadata=_SECRET)
     change_keys: bool | None = wire_field("changeKeys", default=None)
     webhook_catcher_endpoint: str | None = wire_field("webhookCatcherEndpoint", default=None)
-    extra: dict[str, Any] = attrs.field(factory=dict)
+    extra: dict[str, Any] = attrs.field(factory=dict, repr=_masked)
 
 
 @register(omit_none=True)
@@ -73,7 +77,7 @@ class AdobeSignConfig(_Config):
 
     integration_id: ClassVar[int] = 2
     environment: Environment | None = attrs.field(default=None, converter=_environment)
-    extra: dict[str, Any] = attrs.field(factory=dict)
+    extra: dict[str, Any] = attrs.field(factory=dict, repr=_masked)
 
 
 @register(omit_none=True)
@@ -84,7 +88,7 @@ class D4SignConfig(_Config):
     integration_id: ClassVar[int] = 3
     environment: Environment | None = attrs.field(default=None, converter=_environment)
     change_keys: bool | None = wire_field("changeKeys", default=None)
-    extra: dict[str, Any] = attrs.field(factory=dict)
+    extra: dict[str, Any] = attrs.field(factory=dict, repr=_masked)
 
 
 @register(omit_none=True)
@@ -97,7 +101,7 @@ class SendGridConfig(_Config):
     api_key: Secret | None = attrs.field(default=None, converter=to_secret, metadata=_SECRET)
     from_email: str | None = None
     from_name: str | None = None
-    extra: dict[str, Any] = attrs.field(factory=dict)
+    extra: dict[str, Any] = attrs.field(factory=dict, repr=_masked)
 
 
 @register(omit_none=True)
@@ -109,7 +113,7 @@ class ClicksignConfig(_Config):
     environment: Environment | None = attrs.field(default=None, converter=_environment)
     change_keys: bool | None = wire_field("changeKeys", default=None)
     webhook_catcher_endpoint: str | None = wire_field("webhookCatcherEndpoint", default=None)
-    extra: dict[str, Any] = attrs.field(factory=dict)
+    extra: dict[str, Any] = attrs.field(factory=dict, repr=_masked)
 
 
 @register(omit_none=True)
@@ -125,7 +129,7 @@ class WhatsAppTwilioConfig(_Config):
     send_autoclose_message_minutes: int | None = None
     autoclose_message: str | None = None
     post_autoclose_message: str | None = None
-    extra: dict[str, Any] = attrs.field(factory=dict)
+    extra: dict[str, Any] = attrs.field(factory=dict, repr=_masked)
 
 
 @register(omit_none=True)
@@ -135,7 +139,7 @@ class OpenAIConfig(_Config):
 
     integration_id: ClassVar[int] = 7
     api_key: Secret | None = attrs.field(default=None, converter=to_secret, metadata=_SECRET)
-    extra: dict[str, Any] = attrs.field(factory=dict)
+    extra: dict[str, Any] = attrs.field(factory=dict, repr=_masked)
 
 
 @register(omit_none=True)
@@ -146,7 +150,7 @@ class DocusignConfig(_Config):
     integration_id: ClassVar[int] = 8
     environment: Environment | None = attrs.field(default=None, converter=_environment)
     change_keys: bool | None = wire_field("changeKeys", default=None)
-    extra: dict[str, Any] = attrs.field(factory=dict)
+    extra: dict[str, Any] = attrs.field(factory=dict, repr=_masked)
 
 
 @attrs.frozen
@@ -158,7 +162,7 @@ class RawIntegrationConfig:
     """
 
     integration_id: int
-    data: Mapping[str, Any] = attrs.field(factory=dict, repr=lambda d: repr(masked(d)))
+    data: Mapping[str, Any] = attrs.field(factory=dict, repr=_masked)
 
     def wire_data(self) -> dict[str, Any]:
         """Return the ``data`` object sent to ``POST /integrations``, secrets revealed."""

@@ -18,7 +18,9 @@ from ._enums import IntegrationStatus
 
 __all__ = ["Integration", "IntegrationProvider", "looks_secret", "masked"]
 
-_SECRET = re.compile(r"token|api_?key|secret|password", re.IGNORECASE)
+# token, secret, password anywhere; "key" at the end (api_key, apiKey, integrationKey), so
+# that "changeKeys" (a flag) stays visible.
+_SECRET = re.compile(r"token|secret|password|key$", re.IGNORECASE)
 
 
 def looks_secret(key: str) -> bool:
