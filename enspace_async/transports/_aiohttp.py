@@ -89,6 +89,12 @@ class AiohttpTransport:
                 auto_decompress=True,
                 skip_auto_headers=("User-Agent",),
             )
+            # aiohttp silently resends GET/PUT/DELETE once when a reused connection drops.
+            # Our retry middleware owns every resend (it counts attempts, spends the retry
+            # budget and knows a resent DELETE may answer 404), so the hidden one is turned
+            # off, as aiohttp's own test client does. A session passed in is left as it is.
+            if hasattr(self._session, "_retry_connection"):
+                self._session._retry_connection = False
         return self._session
 
     async def send(self, request: Request) -> Response:
