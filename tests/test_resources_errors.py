@@ -14,6 +14,7 @@ import pytest
 import pytest_asyncio
 
 from enspace_async import (
+    AuthenticationError,
     BadRequestError,
     EnspaceClient,
     NotFoundError,
@@ -188,6 +189,18 @@ NOT_FOUND: dict[str, Call] = {
     "workspaces.delete": lambda c: c.with_workspace("ghost").workspaces.delete(),
     "members.list": lambda c: c.with_workspace("ghost").members.list().collect(),
     "members.count": lambda c: c.with_workspace("ghost").members.count(),
+    "roles.count": lambda c: c.with_workspace("ghost").roles.count(),
+    "quick_tasks.count": lambda c: c.with_workspace("ghost").quick_tasks.count(),
+    "integrations.list": lambda c: c.with_workspace("ghost").integrations.list().collect(),
+    "types.count": lambda c: c.with_workspace("ghost").types.count(),
+    "types.update": lambda c: c.types.update("ghost", name="x"),
+    "types.delete": lambda c: c.types.delete("ghost"),
+    "items.list": lambda c: c.items.list("ghost").collect(),
+    "items.count": lambda c: c.items.count("ghost"),
+    "items.create": lambda c: c.items.create("ghost", {"nome": "x"}),
+    "items.get": lambda c: c.items.get("contracts", "NOPE"),
+    "items.update": lambda c: c.items.update("contracts", "NOPE", {"nome": "x"}),
+    "items.delete": lambda c: c.items.delete("contracts", "NOPE"),
 }
 
 
@@ -234,6 +247,7 @@ BAD_REQUEST: dict[str, tuple[Call, str]] = {
         "api_key",
     ),
     "types.create": (lambda c: c.types.create(name="", slug="x"), "name"),
+    "types.list": (lambda c: c.types.list(sort="id:up").collect(), "_sort"),
     # Lists and counts: a malformed sort or paging value.
     "members.list": (lambda c: c.members.list(sort="email:sideways").collect(), "_sort"),
     "roles.list": (lambda c: c.roles.list(sort="name:up").collect(), "_sort"),
@@ -279,3 +293,11 @@ def test_the_readme_endpoint_table_lists_every_route_with_its_source() -> None:
         assert f"`client.{name}(" in line, name
         assert line.rstrip(" |").endswith(words[r.source]), name
     assert len(rows) == len(ROUTES)
+
+
+@pytest.mark.parametrize("name", ["user.api_keys", "user.request_log", "workspaces.list"])
+async def test_the_user_routes_refuse_an_unknown_key(emu: EnspaceEmulator, name: str) -> None:
+    async with emu.client(api_key="en." + "x" * 34) as client:
+        with pytest.raises(AuthenticationError) as caught:
+            await EVERY_ROUTE[name](client)
+    assert caught.value.message == "Invalid or missing API key"
