@@ -106,7 +106,7 @@ class RedisLimiter:
         cooldown: float = 1.0,
         retry_budget: int = 500,
         fallback: Literal["local", "raise"] = "local",
-        timeout: float = 0.25,
+        timeout: float = 0.5,
         probe_interval: float = 0.5,
         max_probe_interval: float = 10.0,
         namespace: str = "enspace",

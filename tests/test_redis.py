@@ -23,8 +23,11 @@ import pytest_asyncio
 import redis
 import redis.asyncio
 
-from enspace_async import RateSignal
+from benchmarks._server import emulator
+from benchmarks.bench_workers import measure
+from enspace_async import RateLimiter, RateSignal
 from enspace_async.redis import LimiterUnavailableError, RedisLimiter
+from enspace_async.testing import EnspaceEmulator, RateLimit
 
 API_KEY = "en.RedisTestKey0123456789abcdefghijklmn"
 DEFAULT_URL = "redis://127.0.0.1:6390/0"
@@ -344,3 +347,61 @@ def test_constructor_checks() -> None:
         RedisLimiter(DEFAULT_URL, API_KEY, expected_workers=0)
     with pytest.raises(ValueError, match="fallback"):
         RedisLimiter(DEFAULT_URL, API_KEY, fallback="wait")  # type: ignore[arg-type]
+
+
+async def test_redis_stopped_mid_run_and_started_again(
+    redis_server: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="enspace_async.redis")
+    total, workers, rate = 400, 4, 400.0
+    done = 0
+
+    def progress() -> None:
+        nonlocal done
+        done += 1
+        if done == total // 4:
+            redis_server.stop()
+        elif done == total * 5 // 8:
+            redis_server.start()
+
+    async def worker(index: int, emu: EnspaceEmulator) -> RedisLimiter:
+        limiter = RedisLimiter(
+            redis_server.url,
+            emu.api_key,
+            max_rate=rate,
+            expected_workers=workers,
+            probe_interval=0.02,
+            max_probe_interval=0.05,
+        )
+        rows = [f"row-{i}" for i in range(index, total, workers)]
+        async with emu.client(rate_limit=RateLimiter(backend=limiter), retry_budget=limiter) as c:
+
+            async def create(batch: list[str]) -> None:
+                for title in batch:
+                    await c.items.create("orders", {"title": title})
+                    progress()
+
+            await asyncio.gather(*(create(rows[i::8]) for i in range(8)))
+        await limiter.aclose()
+        return limiter
+
+    async with EnspaceEmulator(rate_limit=RateLimit(per_second=rate)) as emu:
+        emu.seed_type("orders", fields={"title": "inputText"})
+        limiters = await asyncio.gather(*(worker(i, emu) for i in range(workers)))
+        titles = [row["data"]["title"] for row in emu.items("orders")]
+    assert sorted(titles) == sorted(f"row-{i}" for i in range(total))  # every row exactly once
+    assert emu.applied["items.create"] == total
+    messages = [r.getMessage() for r in caplog.records]
+    assert sum("unavailable" in m for m in messages) == workers  # one warning per worker
+    assert sum("available again" in m for m in messages) == workers
+    assert not any(limiter.degraded for limiter in limiters)
+
+
+async def test_four_worker_processes_share_the_rate(redis_url: str) -> None:
+    rate = 50.0
+    with emulator(rate_limit=rate) as server:
+        [shared] = await asyncio.to_thread(measure, server, redis_url, ["redis"], rate, 1.5)
+    # Each alone would send at R (benchmarks/bench_workers.py shows that overshoot); together
+    # they send at R.
+    assert 0.9 <= shared["sent"] <= 1.06, shared
+    assert shared["share_429"] < 0.03, shared
