@@ -7,6 +7,7 @@ route is a one-line change here. Resources and the emulator both read this table
 
 from __future__ import annotations
 
+import functools
 import re
 import string
 from typing import Literal
@@ -65,11 +66,9 @@ class Route:
         }
 
 
+@functools.cache
 def _pattern(template: str) -> re.Pattern[str]:
-    return _PATTERNS.setdefault(template, re.compile(_FIELDS.sub(r"(?P<\1>[^/]+)", template)))
-
-
-_PATTERNS: dict[str, re.Pattern[str]] = {}
+    return re.compile(_FIELDS.sub(r"(?P<\1>[^/]+)", template))
 
 
 def encode_segment(name: str, value: str | int | None) -> str:
