@@ -138,7 +138,8 @@ class ObserveMiddleware:
             response = await call_next(request)
         except TransportError as exc:
             stats.errors[type(exc).__name__] += 1
-            await self._done(request, None, exc, started)
+            if hooks is not None or logger.isEnabledFor(logging.DEBUG):
+                await self._done(request, None, exc, started)
             raise
         except asyncio.CancelledError:
             stats.errors["cancelled"] += 1
@@ -151,7 +152,8 @@ class ObserveMiddleware:
             stats.errors[str(status)] += 1
             if status == 429:
                 stats.throttled += 1
-        await self._done(request, response, None, started)
+        if hooks is not None or logger.isEnabledFor(logging.DEBUG):
+            await self._done(request, response, None, started)
         return response
 
     async def _done(

@@ -28,17 +28,13 @@ may use its own clock (Redis ``TIME``) instead. The in-flight cap stays local to
 
 from __future__ import annotations
 
-import asyncio
 import math
-import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from typing import Protocol, runtime_checkable
 
 import attrs
 
 from ._errors import parse_retry_after
-from ._http import Handler, Request, Response
-from ._observe import ClientStats
 
 __all__ = [
     "LimiterBackend",
@@ -46,9 +42,6 @@ __all__ = [
     "RateLimiter",
     "RateSignal",
 ]
-
-Clock = Callable[[], float]
-Sleep = Callable[[float], Awaitable[None]]
 
 
 @attrs.frozen
@@ -175,6 +168,10 @@ class LocalLimiterBackend:
 
     async def reserve(self, now: float) -> tuple[float, int]:
         """Take the next send slot; return (seconds to wait, epoch)."""
+        return self.take(now)
+
+    def take(self, now: float) -> tuple[float, int]:
+        """:meth:`reserve` without the coroutine, for the in-process fast path."""
         rate = self.rate
         if rate == math.inf:
             return max(self._blocked_until - now, 0.0), self._epoch
@@ -189,6 +186,10 @@ class LocalLimiterBackend:
 
     async def feedback(self, now: float, signal: RateSignal) -> None:
         """Adapt to one answer."""
+        self.report(now, signal)
+
+    def report(self, now: float, signal: RateSignal) -> None:
+        """:meth:`feedback` without the coroutine, for the in-process fast path."""
         if signal.throttled:
             self._throttled(now, signal)
             return
@@ -270,54 +271,3 @@ class RateLimiter:
         if isinstance(value, RateLimiter):
             return value
         return cls(value)
-
-
-class LimitMiddleware:
-    """Gate each attempt on the in-flight cap and the rate; feed the answer back."""
-
-    def __init__(
-        self,
-        limiter: RateLimiter,
-        stats: ClientStats,
-        *,
-        max_in_flight: int | None,
-        clock: Clock = time.monotonic,
-        sleep: Sleep = asyncio.sleep,
-    ):
-        self.backend = limiter.backend
-        self.stats = stats
-        self.clock = clock
-        self.sleep = sleep
-        self.slots = asyncio.Semaphore(max_in_flight) if max_in_flight else None
-
-    async def __call__(self, request: Request, call_next: Handler) -> Response:
-        """Wait for a slot, send, and report the answer to the backend."""
-        if self.slots is None:
-            return await self._send(request, call_next)
-        async with self.slots:
-            return await self._send(request, call_next)
-
-    async def _send(self, request: Request, call_next: Handler) -> Response:
-        backend = self.backend
-        wait, epoch = await backend.reserve(self.clock())
-        if wait > 0:
-            await self._wait(wait, epoch)
-        response = await call_next(request)
-        status, headers = response.status, response.headers
-        if status == 429 or "x-ratelimit-remaining" in headers:
-            await backend.feedback(self.clock(), RateSignal.from_response(status, headers))
-        elif status < 300:
-            await backend.feedback(self.clock(), OK)
-        return response
-
-    async def _wait(self, wait: float, epoch: int) -> None:
-        stats, backend = self.stats, self.backend
-        stats.limiter_waits += 1
-        started = self.clock()
-        while wait > 0:
-            await self.sleep(wait)
-            current = await backend.epoch()
-            if current == epoch:
-                break
-            wait, epoch = await backend.reserve(self.clock())
-        stats.limiter_wait_seconds += self.clock() - started

@@ -135,6 +135,10 @@ class LocalRetryBudget:
 
     async def deposit(self, amount: int) -> None:
         """Give tokens back, up to the capacity."""
+        self.put(amount)
+
+    def put(self, amount: int) -> None:
+        """:meth:`deposit` without the coroutine, for the in-process fast path."""
         if self.tokens < self.capacity:
             self.tokens = min(self.capacity, self.tokens + amount)
 
@@ -168,6 +172,7 @@ class RetryMiddleware:
     ):
         self.policy = policy
         self.budget = budget
+        self.local = budget if isinstance(budget, LocalRetryBudget) else None
         self.stats = stats
         self.clock = clock
         self.sleep = sleep
@@ -180,7 +185,19 @@ class RetryMiddleware:
         deadline = _deadline(policy.deadline, request, self.clock)
         attempt, spent = 1, 0
         while True:
-            outcome = await self._attempt(request, call_next, attempt, deadline)
+            if attempt == 1 and _ATTEMPT.get() == 1:  # the common path: no context change
+                try:
+                    outcome: Response | TransportError = await call_next(request)
+                except TransportError as exc:
+                    outcome = exc
+            else:
+                outcome = await self._attempt(request, call_next, attempt, deadline)
+            if isinstance(outcome, Response) and outcome.status < 300:
+                if self.local is not None:
+                    self.local.put(spent or 1)
+                else:
+                    await self.budget.deposit(spent or 1)
+                return outcome
             cause = retry_cause(request.method, outcome)
             if cause is None:
                 return await self._finish(request, outcome, spent)

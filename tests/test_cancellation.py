@@ -11,6 +11,7 @@ from aiohttp import web
 from resilience_servers import serving
 
 from enspace_async import EnspaceClient, RequestTimeout, RetryPolicy, Timeout
+from enspace_async._gate import Slots
 from enspace_async.transports import AiohttpTransport
 
 KEY = "en.cancellationtestkey0000000000000000"
@@ -136,3 +137,23 @@ async def test_read_timeouts_are_retried_for_gets_within_the_deadline() -> None:
             assert await client.request("GET", "/x") == {"calls": 2}
             assert client.stats.retries == {"timeout": 1}
         release.set()
+
+
+async def test_a_cancelled_waiter_never_leaks_an_in_flight_slot() -> None:
+    slots = Slots(1)
+    assert slots.try_take()
+    first = asyncio.create_task(slots.take())
+    second = asyncio.create_task(slots.take())
+    await asyncio.sleep(0)
+    slots.give()  # handed to ``first``...
+    first.cancel()  # ...which is cancelled before it runs: the slot goes on to ``second``
+    await asyncio.gather(first, return_exceptions=True)
+    await second
+    assert slots.free == 0
+    waiting = asyncio.create_task(slots.take())
+    await asyncio.sleep(0)
+    waiting.cancel()  # cancelled while queued: simply leaves the queue
+    await asyncio.gather(waiting, return_exceptions=True)
+    slots.give()
+    assert slots.free == 1
+    assert slots.try_take()
