@@ -15,7 +15,7 @@ import inspect
 import logging
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextvars import ContextVar
 from typing import Any
 
@@ -97,6 +97,10 @@ class Attempt:
 HookFunc = Callable[[Attempt], Awaitable[None] | None]
 
 
+def _hook_tuple(hooks: Iterable[HookFunc]) -> tuple[HookFunc, ...]:
+    return tuple(hooks)
+
+
 @attrs.frozen
 class Hooks:
     """Functions called around every attempt, sync or async; for tracing and metrics.
@@ -106,8 +110,8 @@ class Hooks:
         on_response: called with an :class:`Attempt` after it answered or failed.
     """
 
-    on_request: Sequence[HookFunc] = attrs.field(default=(), converter=tuple)
-    on_response: Sequence[HookFunc] = attrs.field(default=(), converter=tuple)
+    on_request: tuple[HookFunc, ...] = attrs.field(default=(), converter=_hook_tuple)
+    on_response: tuple[HookFunc, ...] = attrs.field(default=(), converter=_hook_tuple)
 
 
 async def _run(hooks: Sequence[HookFunc], attempt: Attempt) -> None:
