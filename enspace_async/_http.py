@@ -69,8 +69,9 @@ class Request:
     def with_headers(self, **headers: str) -> Request:
         """Return a copy with these headers added (``x_api_key`` → ``x-api-key``)."""
         merged = dict(self.headers)
-        merged.update({k.replace("_", "-"): v for k, v in headers.items()})
-        return attrs.evolve(self, headers=merged)
+        merged.update({k.replace("_", "-").lower(): v for k, v in headers.items()})
+        # Built directly rather than with attrs.evolve: this runs on every attempt.
+        return Request(self.method, self.url, merged, self.content, self.timeout, self.route)
 
     def __repr__(self) -> str:
         # Headers are left out on purpose: they carry the API key.
@@ -115,7 +116,8 @@ def compose(middlewares: Sequence[Middleware], send: Handler) -> Handler:
 
 
 def _bind(middleware: Middleware, call_next: Handler) -> Handler:
-    async def handle(request: Request) -> Response:
-        return await middleware(request, call_next)
+    # A plain function handing back the middleware's awaitable: no extra coroutine per layer.
+    def handle(request: Request) -> Awaitable[Response]:
+        return middleware(request, call_next)
 
     return handle
