@@ -1,4 +1,8 @@
-"""Interleaved timing: every contender runs once per round, so drift hits them all alike."""
+"""Interleaved timing: every contender runs once per round, so drift hits them all alike.
+
+Times are CPU seconds of this process (``time.process_time``), not wall time: on a shared
+machine a contender that gets descheduled is not charged for the wait.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ def interleaved(
     """Time each callable ``number`` times per round, for ``rounds`` rounds, in turn.
 
     Returns:
-        Seconds per call, one entry per round, for each contender.
+        CPU seconds per call, one entry per round, for each contender.
     """
     samples: dict[str, list[float]] = {name: [] for name in contenders}
     for fn in contenders.values():  # warm up caches and generated code
@@ -26,10 +30,10 @@ def interleaved(
     try:
         for _ in range(rounds):
             for name, fn in contenders.items():
-                started = time.perf_counter()
+                started = time.process_time()
                 for _ in range(number):
                     fn()
-                samples[name].append((time.perf_counter() - started) / number)
+                samples[name].append((time.process_time() - started) / number)
             gc.collect()
     finally:
         if gc_was_enabled:

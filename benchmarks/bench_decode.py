@@ -105,7 +105,10 @@ def where_time_goes(body: bytes, number: int) -> str:
 
 
 def _label(key: tuple[str, int, str]) -> str:
-    _, _, function = key
+    filename, _, function = key
+    if filename.startswith("<") and "generated" in filename:  # cattrs/attrs generated code
+        owner = filename.strip("<>").split()[-1].rsplit(".", 1)[-1]
+        return function if owner in function else f"{owner}.{function}"
     if function.startswith("<built-in method ") or function.startswith("<method "):
         return function.strip("<>").split()[-1]
     return function

@@ -1,0 +1,140 @@
+"""Row 1, per-request client cost: CPU time the client process spends on one ``GET`` of an item.
+
+The emulator runs in its own process on loopback, so ``time.process_time`` in this process
+counts only the client's work (event loop, HTTP parsing, JSON, models), never the server's.
+Contenders, each on one long-lived keep-alive pool sized to the concurrency:
+
+- ``enspace-async``: ``await client.items.get(slug, ref)``, decoded into the ``Item`` model,
+  through the default middleware chain (retry, observation) and :class:`AiohttpTransport`;
+- ``raw aiohttp``: ``aiohttp.ClientSession.get`` + ``await response.read()`` + ``json.loads``;
+- ``httpx``: ``httpx.AsyncClient.get`` + ``json.loads(response.content)``.
+
+Each measurement sends ``N`` requests from ``C`` concurrent workers; the contenders take turns
+round after round and the median round counts. Ratios are ``ours / theirs`` (lower is better).
+Targets: ours ≤ 1.3x raw aiohttp; ours ≥ 5x cheaper than httpx (ratio ≤ 0.2).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
+from typing import Any
+
+import aiohttp
+import httpx
+
+from enspace_async.transports import AiohttpTransport
+
+from ._server import Server, emulator
+from ._timing import median
+
+__all__ = ["run"]
+
+SLUG = "contracts"
+CONCURRENCY = (1, 16, 128)
+TARGET_AIOHTTP = 1.3
+TARGET_HTTPX = 0.2
+Send = Callable[[], Awaitable[Any]]
+
+
+async def _contenders(server: Server, pool: int, stack: AsyncExitStack) -> dict[str, Send]:
+    client = await stack.enter_async_context(
+        server.client(transport=AiohttpTransport(pool_size=pool))
+    )
+    reference = (await client.items.list(SLUG, page_size=1).collect(limit=1))[0].reference
+    url = f"{server.url}/ws/types/{SLUG}/items/{reference}"
+    headers = server.headers()
+    session = await stack.enter_async_context(
+        aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=pool))
+    )
+    limits = httpx.Limits(max_connections=pool, max_keepalive_connections=pool)
+    hx = await stack.enter_async_context(httpx.AsyncClient(limits=limits))
+
+    async def ours() -> Any:
+        return await client.items.get(SLUG, reference)
+
+    async def raw_aiohttp() -> Any:
+        async with session.get(url, headers=headers) as response:
+            response.raise_for_status()
+            return json.loads(await response.read())
+
+    async def raw_httpx() -> Any:
+        response = await hx.get(url, headers=headers)
+        response.raise_for_status()
+        return json.loads(response.content)
+
+    return {"enspace-async": ours, "raw aiohttp": raw_aiohttp, "httpx": raw_httpx}
+
+
+async def _cpu_per_request(send: Send, concurrency: int, total: int) -> float:
+    """Send ``total`` requests from ``concurrency`` workers; return CPU seconds per request."""
+    remaining = total
+
+    async def worker() -> None:
+        nonlocal remaining
+        while remaining > 0:
+            remaining -= 1
+            await send()
+
+    started = time.process_time()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return (time.process_time() - started) / total
+
+
+async def _measure_level(
+    server: Server, concurrency: int, total: int, rounds: int
+) -> dict[str, float]:
+    async with AsyncExitStack() as stack:
+        sends = await _contenders(server, concurrency, stack)
+        for send in sends.values():  # open the pools and warm the code paths
+            await _cpu_per_request(send, concurrency, max(concurrency, 20))
+        samples: dict[str, list[float]] = {name: [] for name in sends}
+        for _ in range(rounds):
+            for name, send in sends.items():
+                samples[name].append(await _cpu_per_request(send, concurrency, total))
+        return {name: median(values) for name, values in samples.items()}
+
+
+def _rows(
+    concurrency: int, cost: dict[str, float], total: int, rounds: int
+) -> list[dict[str, object]]:
+    ours = cost["enspace-async"]
+    rows: list[dict[str, object]] = []
+    for name, target, goal in (
+        ("raw aiohttp", TARGET_AIOHTTP, f"≤ {TARGET_AIOHTTP}x"),
+        ("httpx", TARGET_HTTPX, f"≤ {TARGET_HTTPX}x (5x cheaper)"),
+    ):
+        ratio = ours / cost[name]
+        rows.append(
+            {
+                "benchmark": "client CPU per request",
+                "case": f"items.get vs {name}, {concurrency} concurrent",
+                "ours": ours * 1e6,
+                "baseline": cost[name] * 1e6,
+                "unit": "µs",
+                "ratio": ratio,
+                "target": goal,
+                "met": ratio <= target,
+                "note": f"median of {rounds} rounds x {total} requests; process_time of the client",
+            }
+        )
+    return rows
+
+
+async def _measure(server: Server, quick: bool) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    for concurrency in CONCURRENCY:
+        total = max(concurrency, 60) if quick else max(10 * concurrency, 1000)
+        rounds = 1 if quick else 5
+        cost = await _measure_level(server, concurrency, total, rounds)
+        rows += _rows(concurrency, cost, total, rounds)
+    return rows
+
+
+def run(quick: bool) -> list[dict[str, object]]:
+    """Measure the client's CPU per ``GET`` of one item at 1, 16 and 128 concurrent."""
+    with emulator(demo_data=True) as server:
+        return asyncio.run(_measure(server, quick))
