@@ -16,6 +16,7 @@ none is dropped because of the limiter.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import time
@@ -240,12 +241,17 @@ class RedisLimiter:
         try:
             async with asyncio.timeout(self._timeout):
                 result = await make()
+        except asyncio.CancelledError:
+            if probing:  # a cancelled probe gives the next call its turn
+                self._probing = False
+            raise
         except _FAILURES as exc:
             if self._fallback == "raise":
                 raise LimiterUnavailableError(
                     f"Redis limiter unavailable: {_describe(exc)}"
                 ) from exc
-            self._failed(exc, probing)
+            if self._failed(exc, probing):
+                await self._drop_connections()
             return _DOWN
         if probing:
             self._rejoined()
@@ -260,7 +266,8 @@ class RedisLimiter:
         self._probing = True
         return True
 
-    def _failed(self, exc: BaseException, probing: bool) -> None:
+    def _failed(self, exc: BaseException, probing: bool) -> bool:
+        """Record a failure; return whether it starts an outage."""
         if self._delay is None:
             self._delay = self._probe_interval
             logger.warning(
@@ -268,13 +275,23 @@ class RedisLimiter:
                 _describe(exc),
                 self.local,
             )
+            started = True
         elif probing:
             self._delay = min(self._delay * 2, self._max_probe_interval)
             logger.debug("Redis limiter still unavailable (%s)", _describe(exc))
+            started = False
         else:
-            return
+            return False
         self._retry_at = self._clock() + self._delay
         self._probing = False
+        return started
+
+    async def _drop_connections(self) -> None:
+        """Close the pooled connections: after a restart they are all dead, and using them
+        one by one would look like a new outage each time."""
+        with contextlib.suppress(*_FAILURES):
+            async with asyncio.timeout(self._timeout):
+                await self.redis.connection_pool.disconnect()
 
     def _rejoined(self) -> None:
         self._delay, self._probing = None, False
@@ -282,12 +299,13 @@ class RedisLimiter:
 
 
 def _connect(url: str, timeout: float) -> Redis:
-    """Open a pool whose calls fail fast: the limiter has a fallback, so never wait long."""
+    """Open a pool whose calls fail fast (the limiter has a fallback, so never wait long) and
+    retry once at once, on a new connection, when a pooled one went stale."""
     return Redis.from_url(
         url,
-        socket_timeout=timeout,
-        socket_connect_timeout=timeout,
-        retry=Retry(NoBackoff(), 0),
+        socket_timeout=2 * timeout,  # a backstop: the limiter's own timeout fires first
+        socket_connect_timeout=2 * timeout,
+        retry=Retry(NoBackoff(), 1),
     )
 
 

@@ -249,57 +249,93 @@ async def test_without_redis_a_local_share_keeps_calls_going(
     assert API_KEY not in caplog.text
 
 
-@pytest_asyncio.fixture
-async def silent_server() -> AsyncIterator[tuple[str, list[int]]]:
+class SilentServer:
     """A TCP server that accepts connections and never answers: a hung Redis."""
-    accepted: list[int] = []
-    held: list[asyncio.StreamWriter] = []
 
-    async def swallow(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        accepted.append(1)
-        held.append(writer)
+    def __init__(self) -> None:
+        self.accepted: asyncio.Queue[None] = asyncio.Queue()  # one per connection that talked
+        self.connections = 0
+        self.held: list[asyncio.StreamWriter] = []
+        self.url = ""
+
+    async def swallow(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        self.held.append(writer)
+        if await reader.read(1):  # the client is connected and sent its first command
+            self.accepted.put_nowait(None)
         await reader.read()
 
-    server = await asyncio.start_server(swallow, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    yield f"redis://127.0.0.1:{port}/0", accepted
-    for writer in held:
+
+@pytest_asyncio.fixture
+async def silent_server() -> AsyncIterator[SilentServer]:
+    """A :class:`SilentServer` on a free loopback port."""
+    silent = SilentServer()
+    server = await asyncio.start_server(silent.swallow, "127.0.0.1", 0)
+    silent.url = f"redis://127.0.0.1:{server.sockets[0].getsockname()[1]}/0"
+    yield silent
+    for writer in silent.held:
         writer.close()
     server.close()
     await server.wait_closed()
 
 
 async def test_a_slow_redis_is_left_after_the_timeout_and_probed_with_backoff(
-    make: Make, silent_server: tuple[str, list[int]], caplog: pytest.LogCaptureFixture
+    make: Make, silent_server: SilentServer, caplog: pytest.LogCaptureFixture
 ) -> None:
-    url, accepted = silent_server
     clock = FakeClock()
     limiter = make(
-        url=url, max_rate=8, timeout=0.05, probe_interval=0.5, max_probe_interval=1.0, clock=clock
+        url=silent_server.url,
+        max_rate=8,
+        timeout=0.05,
+        probe_interval=0.5,
+        max_probe_interval=1.0,
+        clock=clock,
     )
     assert (await limiter.reserve(0.0))[0] == 0.0
     assert limiter.degraded
-    assert len(accepted) == 1
+    assert silent_server.connections == 1
     for now in (0.1, 0.4):  # before the first probe: Redis is not asked at all
         clock.now = now
         await limiter.reserve(now)
-    assert len(accepted) == 1
+    assert silent_server.connections == 1
     clock.now = 0.5
     await limiter.reserve(0.5)  # the probe: times out again, the next one comes 1 s later
-    assert len(accepted) == 2
+    assert silent_server.connections == 2
     clock.now = 1.4
     await limiter.withdraw(1)
-    assert len(accepted) == 2
-    clock.now, probes = 1.5, len(accepted)
+    assert silent_server.connections == 2
+    clock.now, probes = 1.5, silent_server.connections
     await limiter.deposit(1)
-    assert len(accepted) == probes + 1
+    assert silent_server.connections == probes + 1
     clock.now = 2.4  # the backoff stops at max_probe_interval
     await limiter.epoch()
-    assert len(accepted) == probes + 1
+    assert silent_server.connections == probes + 1
     clock.now = 2.5
     await limiter.epoch()
-    assert len(accepted) == probes + 2
+    assert silent_server.connections == probes + 2
     assert len([r for r in caplog.records if r.levelno == logging.WARNING]) == 1
+
+
+async def test_a_cancelled_probe_lets_the_next_call_probe(
+    make: Make, silent_server: SilentServer
+) -> None:
+    clock = FakeClock()
+    hung = redis.asyncio.Redis.from_url(silent_server.url)  # no socket timeouts of its own
+    limiter = make(url=hung, max_rate=8, timeout=0.05, clock=clock)
+    await limiter.reserve(0.0)
+    assert limiter.degraded
+    limiter._timeout = 30.0  # the next probe hangs until it is cancelled
+    clock.now = 10.0
+    probe = asyncio.create_task(limiter.reserve(10.0))
+    await silent_server.accepted.get()
+    await silent_server.accepted.get()
+    probe.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await probe
+    limiter._timeout = 0.05
+    await limiter.reserve(10.0)  # probes again instead of waiting for the cancelled probe
+    assert silent_server.connections == 3
+    await hung.aclose()
 
 
 async def test_the_raise_policy_raises(make: Make) -> None:
