@@ -1,0 +1,100 @@
+"""Row 4, export fan-out: wall time to export N items when every answer takes L seconds.
+
+The emulator runs in its own process with ``--latency L`` and ``--demo-items N``. Its answers
+wait L without using the CPU, so a client that keeps ``C`` page requests on the wire at all
+times needs about ``N/100 * L / C`` (the ideal: 100 rows a page, C pages at a time, nothing
+else). ``client.items.export(slug, concurrency=C)`` also asks ``/count`` first (one more L) and
+decodes every row into an ``Item``. The ratio is ``measured / ideal`` (target ≤ 1.25).
+
+For contrast, the same N items through the plain sequential paginator
+(``client.items.list``), whose own ideal is ``N/100 * L``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from typing import Any
+
+from enspace_async.transports import AiohttpTransport
+
+from ._server import Server, emulator
+
+__all__ = ["run"]
+
+SLUG = "contracts"
+PAGE = 100
+TARGET = 1.25
+
+
+async def _export(client: Any, concurrency: int) -> int:
+    rows = 0
+    async with client.items.export(SLUG, concurrency=concurrency) as export:
+        async for _ in export:
+            rows += 1
+    return rows
+
+
+async def _paginate(client: Any) -> int:
+    rows = 0
+    async for _ in client.items.list(SLUG):
+        rows += 1
+    return rows
+
+
+async def _timed(work: Any, expected: int) -> tuple[float, float]:
+    """Return the wall time and this process's CPU time of ``work``."""
+    started, cpu = time.perf_counter(), time.process_time()
+    rows = await work
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    if rows != expected:
+        raise AssertionError(f"exported {rows} rows, expected {expected}")
+    return elapsed, cpu
+
+
+def _row(case: str, elapsed: float, ideal: float, *, target: bool, note: str) -> dict[str, Any]:
+    ratio = elapsed / ideal
+    return {
+        "benchmark": "export fan-out",
+        "case": case,
+        "ours": elapsed,
+        "baseline": ideal,
+        "unit": "s",
+        "ratio": ratio,
+        "target": f"≤ {TARGET}x ideal" if target else None,
+        "met": ratio <= TARGET if target else None,
+        "note": note,
+    }
+
+
+async def _measure(
+    server: Server, items: int, latency: float, levels: tuple[int, ...], sequential: bool
+) -> list[dict[str, Any]]:
+    pages = math.ceil(items / PAGE)
+    rows = []
+    async with server.client(transport=AiohttpTransport(pool_size=max(levels))) as client:
+        await _export(client, max(levels))  # open the pool: connections are not the subject
+        for concurrency in levels:
+            elapsed, cpu = await _timed(_export(client, concurrency), items)
+            ideal = pages * latency / concurrency
+            note = (
+                f"{pages} pages + 1 count, L = {latency * 1000:.0f} ms; ideal = N/100 * L / C; "
+                f"client CPU {cpu:.2f} s"
+            )
+            case = f"items.export, N = {items:,}, C = {concurrency}"
+            rows.append(_row(case, elapsed, ideal, target=True, note=note))
+        if sequential:
+            elapsed, _ = await _timed(_paginate(client), items)
+            note = f"plain paginator, one page at a time; its ideal = N/100 * L = {pages * latency:.1f} s"
+            case = f"items.list (sequential), N = {items:,}"
+            rows.append(_row(case, elapsed, pages * latency, target=False, note=note))
+    return rows
+
+
+def run(quick: bool) -> list[dict[str, object]]:
+    """Export N items from an emulator that adds L seconds to every answer."""
+    items, latency, levels = (1_000, 0.01, (4,)) if quick else (12_800, 0.05, (8, 16))
+    extra = ["--demo-items", str(items)]
+    with emulator(latency=latency, extra_args=extra) as server:
+        return asyncio.run(_measure(server, items, latency, levels, sequential=not quick))
