@@ -74,7 +74,7 @@ _USER_ERRORS = (UserError, EnspaceError, FileFormatError, OSError)
 
 def fail(exc: BaseException) -> typer.Exit:
     """Print ``exc`` as one ``error:`` line on standard error; return the exit to raise."""
-    err_console().print(f"[red]error:[/red] {_one_line(exc)}", highlight=False)
+    err_console().print(f"[red]error:[/red] {_one_line(exc)}", highlight=False, soft_wrap=True)
     return typer.Exit(1)
 
 
@@ -153,9 +153,11 @@ def print_result(console: Console, result: BulkResult) -> None:
         f"skipped {result.skipped} · recovered {result.recovered} · "
         f"{result.elapsed:.1f} s · {rate:.0f} rows/s",
         highlight=False,
+        soft_wrap=True,
     )
     for error in result.errors[:10]:
-        console.print(f"  row {error.index} (key {error.key!r}): {error.error}", highlight=False)
+        line = f"  row {error.index} (key {error.key!r}): {error.error}"
+        console.print(line, highlight=False, soft_wrap=True)
     if len(result.errors) > 10:
         console.print(f"  … and {len(result.errors) - 10} more", highlight=False)
 

@@ -1,6 +1,8 @@
 """Rows from CSV and JSON Lines files, read lazily, and items written back to either format.
 
-CSV cells are text, so they are converted by the type's field kinds: numbers for
+Files written by ``enspace export`` import again as they are: the item columns of a CSV
+(``reference``, ``id``, ``status``, timestamps) are left out unless the type has such fields,
+and a JSONL line shaped like an item gives its ``data``. CSV cells are text, so they are converted by the type's field kinds: numbers for
 ``EnlNumber``, booleans for ``inputSwitch``, JSON for cells that start with ``[`` or ``{``, and
 ``a|b|c`` lists for the list kinds. An empty cell leaves the value out. A cell that does not
 convert stays text, and the server's answer for that row says what is wrong.
@@ -28,6 +30,7 @@ _BOOL = frozenset({"inputSwitch", "EnlCheckbox"})
 _LISTS = frozenset({"multiSelect", "checkbox", "EnlChips"})
 _TRUE, _FALSE = frozenset({"true", "1", "yes", "y"}), frozenset({"false", "0", "no", "n"})
 _ITEM_COLUMNS = ("reference", "id", "status", "created_at", "updated_at")
+_ITEM_KEYS = frozenset({*_ITEM_COLUMNS, "data"})
 
 
 class FileFormatError(ValueError):
@@ -64,6 +67,8 @@ def read_rows(path: Path, fmt: str, kinds: Mapping[str, str]) -> Iterator[dict[s
 
 
 def _jsonl_rows(path: Path) -> Iterator[dict[str, Any]]:
+    """Rows of a JSONL file; a line that is an exported item (``{"id", "data", ...}``) gives
+    its ``data``."""
     with path.open("rb") as source:
         for number, line in enumerate(source, 1):
             if not line.strip():
@@ -74,7 +79,11 @@ def _jsonl_rows(path: Path) -> Iterator[dict[str, Any]]:
                 raise FileFormatError(f"{path.name} line {number} is not valid JSON") from None
             if not isinstance(row, dict):
                 raise FileFormatError(f"{path.name} line {number} is not a JSON object")
-            yield row
+            data = row.get("data")
+            if isinstance(data, dict) and row.keys() <= _ITEM_KEYS:
+                yield data
+            else:
+                yield row
 
 
 def _csv_rows(path: Path, kinds: Mapping[str, str]) -> Iterator[dict[str, Any]]:
@@ -82,13 +91,15 @@ def _csv_rows(path: Path, kinds: Mapping[str, str]) -> Iterator[dict[str, Any]]:
         reader = csv.DictReader(source)
         if not reader.fieldnames:
             raise FileFormatError(f"{path.name} has no header row")
+        # An exported file's item columns (reference, id, ...) are not values to import.
+        skip = {c for c in _ITEM_COLUMNS if c not in kinds}
         for row in reader:
             if None in row:
                 raise FileFormatError(f"{path.name} line {reader.line_num} has extra cells")
             yield {
                 name: convert(cell, kinds.get(name))
                 for name, cell in row.items()
-                if cell not in ("", None)
+                if cell not in ("", None) and name not in skip
             }
 
 
