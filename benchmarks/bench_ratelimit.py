@@ -83,7 +83,7 @@ def _row(case: str, result: dict[str, Any], warmup: float, window: float) -> dic
         "share_429": round(result["share_429"], 3),
         "share_429_window": round(result["share_429_window"], 3),
         "note": (
-            f"{result['achieved']:.0f} ok/s over {window:.0f} s after {warmup:.0f} s warm-up; "
+            f"{result['achieved']:.0f} ok/s over {window:g} s after {warmup:g} s warm-up; "
             f"429 share {result['share_429']:.1%} whole run, "
             f"{result['share_429_window']:.1%} in window; failures {result['failures']}; "
             f"limiter settled at {result['rate']:.0f}/s"
