@@ -200,11 +200,11 @@ class RetryMiddleware:
                 return outcome
             cause = retry_cause(request.method, outcome)
             if cause is None:
-                return await self._finish(request, outcome, spent)
+                return self._finish(request, outcome)
             delay = self._delay(attempt, outcome)
             cost = self._cost(cause)
             if delay is None or not await self._may_retry(attempt, delay, cost, deadline):
-                return await self._finish(request, outcome, spent)
+                return self._finish(request, outcome)
             spent += cost
             self.stats.retries[cause] += 1
             await self.sleep(delay)
@@ -251,12 +251,10 @@ class RetryMiddleware:
             return False
         return True
 
-    async def _finish(
-        self, request: Request, outcome: Response | TransportError, spent: int
-    ) -> Response:
+    @staticmethod
+    def _finish(request: Request, outcome: Response | TransportError) -> Response:
+        """Hand back a final error response, or raise a final transport error."""
         if isinstance(outcome, Response):
-            if outcome.status < 300:
-                await self.budget.deposit(spent or 1)
             return outcome
         if outcome.sent and request.method not in IDEMPOTENT_METHODS:
             raise OutcomeUnknownError(

@@ -20,6 +20,7 @@ from enspace_async import (
     Request,
     RequestTimeout,
     Response,
+    RetryBudget,
     RetryPolicy,
     ServerError,
     TransportError,
@@ -326,3 +327,38 @@ def test_policy_of_accepts_numbers_and_none() -> None:
     assert RetryPolicy.of(policy) is policy
     with pytest.raises(ValueError, match="max_attempts"):
         RetryPolicy(max_attempts=0)
+
+
+class RecordingBudget:
+    """A third-party budget backend: proves the two-method protocol is all retry needs."""
+
+    def __init__(self, allow: bool) -> None:
+        self.allow = allow
+        self.calls: list[tuple[str, int]] = []
+
+    async def withdraw(self, amount: int) -> bool:
+        self.calls.append(("withdraw", amount))
+        return self.allow
+
+    async def deposit(self, amount: int) -> None:
+        self.calls.append(("deposit", amount))
+
+
+@pytest.mark.parametrize("allow", [True, False])
+async def test_a_custom_budget_is_driven_through_the_protocol(allow: bool) -> None:
+    budget = RecordingBudget(allow)
+    assert isinstance(budget, RetryBudget)
+    fake = FakeTime()
+    transport, seen = scripted([503, read_timeout()])
+    async with make_client(transport, fake, retry_budget=budget) as client:
+        if allow:
+            await client.request("GET", "/x")
+        else:
+            with pytest.raises(ServerError):
+                await client.request("GET", "/x")
+    if allow:
+        assert budget.calls == [("withdraw", 5), ("withdraw", 10), ("deposit", 15)]
+        assert len(seen) == 3
+    else:
+        assert budget.calls == [("withdraw", 5)]
+        assert len(seen) == 1
