@@ -13,7 +13,7 @@ Each row is a dict with keys among :data:`ROW_KEYS`:
 - ``target``: the goal as text (``"≤ 1.3x"``), ``met``: ``True``/``False``/``None``;
 - ``note``: anything a reader needs to trust the number.
 
-A module that raises (or cannot be imported) does not stop the run: it becomes one row whose
+A module that raises, cannot be imported or outlives ``--timeout`` does not stop the run: it becomes one row whose
 note carries the error, and the exit status is 1. Known secrets and anything that looks like
 an API key are redacted from the table and the JSON.
 """
@@ -21,6 +21,7 @@ an API key are redacted from the table and the JSON.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import importlib
 import json
@@ -28,10 +29,11 @@ import math
 import os
 import platform
 import re
+import signal
 import sys
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +61,8 @@ ROW_KEYS = (
 )
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_OUTPUT = PACKAGE_DIR / "results.json"
+QUICK_TIMEOUT = 120.0
+FULL_TIMEOUT = 900.0
 _KEY_PATTERN = re.compile(r"\ben\.[A-Za-z0-9]{16,}")
 _SECRETS: set[str] = set()
 
@@ -103,11 +107,37 @@ def discover(only: Sequence[str] = ()) -> list[str]:
     return [n for n in names if n in wanted]
 
 
-def run_module(name: str, quick: bool) -> tuple[list[dict[str, Any]], bool]:
+class ModuleTimeout(Exception):
+    """A benchmark module ran longer than ``--timeout``."""
+
+
+@contextlib.contextmanager
+def _deadline(seconds: float | None) -> Iterator[None]:
+    """Raise :class:`ModuleTimeout` in the main thread after ``seconds`` (Unix only)."""
+    if not seconds or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        raise ModuleTimeout(f"no result within {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def run_module(
+    name: str, quick: bool, timeout: float | None = None
+) -> tuple[list[dict[str, Any]], bool]:
     """Run one module; return its rows and whether it succeeded."""
     try:
-        module = importlib.import_module(f"{__package__}.bench_{name}")
-        rows = module.run(quick)
+        with _deadline(timeout):
+            module = importlib.import_module(f"{__package__}.bench_{name}")
+            rows = module.run(quick)
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
             raise TypeError(f"run() must return a list of dicts, got {type(rows).__name__}")
     except Exception as exc:
@@ -126,14 +156,16 @@ def _normalise(name: str, row: dict[str, Any]) -> dict[str, Any]:
     return known
 
 
-def run_modules(names: Sequence[str], quick: bool) -> tuple[list[dict[str, Any]], list[str]]:
+def run_modules(
+    names: Sequence[str], quick: bool, timeout: float | None = None
+) -> tuple[list[dict[str, Any]], list[str]]:
     """Run ``names`` one after the other; return all rows and the names that failed."""
     rows: list[dict[str, Any]] = []
     failed: list[str] = []
     for name in names:
         print(f"[benchmarks] running {name}{' (quick)' if quick else ''}…", file=sys.stderr)
         started = time.perf_counter()
-        module_rows, ok = run_module(name, quick)
+        module_rows, ok = run_module(name, quick, timeout)
         elapsed = time.perf_counter() - started
         print(f"[benchmarks] {name}: {len(module_rows)} rows in {elapsed:.1f} s", file=sys.stderr)
         rows.extend(module_rows)
@@ -219,6 +251,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--output", type=Path, default=DEFAULT_OUTPUT, help=f"JSON file ({DEFAULT_OUTPUT.name})"
     )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        help="seconds one module may run before it is recorded as failed "
+        f"(default {QUICK_TIMEOUT:g} with --quick, {FULL_TIMEOUT:g} without)",
+    )
     parser.add_argument("--list", action="store_true", help="list the modules and exit")
     return parser.parse_args(argv)
 
@@ -231,7 +270,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("\n".join(names))
         return 0
     started = time.time()
-    rows, failed = run_modules(names, args.quick)
+    timeout = args.timeout or (QUICK_TIMEOUT if args.quick else FULL_TIMEOUT)
+    rows, failed = run_modules(names, args.quick, timeout)
     rows = redact(rows)
     print(render_table(rows))
     result = {"meta": _meta(args, names, started), "failed": failed, "rows": rows}

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
+import types
 from pathlib import Path
 
 import pytest
@@ -75,3 +77,39 @@ def test_table_shows_single_values_and_escapes_pipes() -> None:
     lines = _harness.render_table(rows).splitlines()
     assert lines[2] == "| emulator | a\\|b | 1,234 req/s |  |  |  | yes |  |"
     assert lines[3] == "| x | y | 2.5 | 1.25 | 2.00x |  | **no** |  |"
+
+
+def _fake_module(monkeypatch: pytest.MonkeyPatch, name: str, run: object) -> None:
+    module = types.ModuleType(f"benchmarks.bench_{name}")
+    module.run = run  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+
+
+def test_a_module_that_raises_or_returns_junk_fails_alone(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken(quick: bool) -> list[dict[str, object]]:
+        raise RuntimeError("server never answered")
+
+    _fake_module(monkeypatch, "broken", broken)
+    _fake_module(monkeypatch, "junk", lambda quick: "not rows")
+    _fake_module(monkeypatch, "fine", lambda quick: [{"case": "c", "value": 1, "extra_key": 2}])
+    rows, failed = _harness.run_modules(["broken", "junk", "fine"], quick=True)
+    assert failed == ["broken", "junk"]
+    assert rows[0]["note"] == "RuntimeError: server never answered"
+    assert "TypeError: run() must return a list of dicts" in rows[1]["note"]
+    assert rows[2]["benchmark"] == "fine"
+    assert rows[2]["extra"] == {"extra_key": 2}
+
+
+def test_a_module_that_hangs_is_stopped_by_the_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    def hangs(quick: bool) -> list[dict[str, object]]:
+        time.sleep(30)  # interrupted by the harness's alarm after 0.2 s
+        return []
+
+    _fake_module(monkeypatch, "hangs", hangs)
+    started = time.monotonic()
+    rows, ok = _harness.run_module("hangs", quick=True, timeout=0.2)
+    assert not ok
+    assert time.monotonic() - started < 5
+    assert rows[0]["note"].startswith("benchmarks._harness.ModuleTimeout: no result within 0.2 s")
