@@ -1,0 +1,132 @@
+"""The scripts in examples/ run as documented and print what their docstrings promise."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from enspace_async.testing import EnspaceEmulator
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def load(name: str) -> ModuleType:
+    """Import ``examples/<name>.py`` under a private module name."""
+    spec = importlib.util.spec_from_file_location(f"_example_{name}", EXAMPLES / f"{name}.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+async def run_main(name: str, capsys: pytest.CaptureFixture[str]) -> list[str]:
+    """Run the example's ``main()`` in this loop and return its output lines."""
+    await load(name).main()
+    return capsys.readouterr().out.splitlines()
+
+
+@pytest.fixture(autouse=True)
+def no_real_api(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("ENSPACE_API_KEY", "ENSPACE_API_URL", "ENSPACE_WORKSPACE_ID"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_every_example_is_a_small_documented_script() -> None:
+    scripts = sorted(p.stem for p in EXAMPLES.glob("*.py"))
+    assert scripts == ["bulk_import", "middleware", "quickstart", "sync_worker"]
+    for name in scripts:
+        text = (EXAMPLES / f"{name}.py").read_text()
+        assert text.startswith('"""'), name
+        assert f"python examples/{name}.py" in text, name
+        assert 'if __name__ == "__main__":\n    asyncio.run(main())' in text, name
+        assert len(text.splitlines()) <= 90, name
+        readme = (EXAMPLES.parent / "README.md").read_text()
+        assert f"examples/{name}.py" in readme.split("## Examples", 1)[1], name
+
+
+async def test_quickstart(capsys: pytest.CaptureFixture[str]) -> None:
+    lines = await run_main("quickstart", capsys)
+    assert lines[0] == (
+        "type qs-contracts: title:inputText, city:inputText, amount:EnCurrency, supplier:EnRel"
+    )
+    created = [line.split()[1] for line in lines if line.startswith("created ")]
+    assert len(created) == 3
+    recife = [line.split()[1] for line in lines if line.startswith("Recife: ")]
+    assert recife == [created[2], created[0]]  # id:desc, São Paulo filtered out
+    assert "count Recife: 2" in lines
+    assert f"updated {created[2]}: amount 9240.00" in lines
+    assert f"deleted {created[2]}; get -> 404 item {created[2]!r} not found" in lines
+    assert lines[-1] == "done"
+
+
+async def test_quickstart_from_env_runs_the_same_tour_and_cleans_up(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with EnspaceEmulator(seed=5) as emulator:
+        monkeypatch.setenv("ENSPACE_API_KEY", emulator.api_key)
+        monkeypatch.setenv("ENSPACE_API_URL", emulator.url)
+        monkeypatch.setenv("ENSPACE_WORKSPACE_ID", "acme")
+        lines = await run_main("quickstart", capsys)
+        assert "count Recife: 2" in lines
+        assert "done" not in lines  # no second, emulated tour
+        assert emulator.applied["items.create"] == 4
+        assert emulator.applied["types.delete"] == 2
+        assert emulator.ws().type_states == {}
+
+
+async def test_sync_worker(capsys: pytest.CaptureFixture[str]) -> None:
+    lines = await run_main("sync_worker", capsys)
+    assert lines[:3] == [
+        "run 1: acme=150, globex=150",
+        "run 2: acme=3, globex=1",  # three updates and one create since run 1
+        "run 3: acme=0, globex=0",
+    ]
+    assert lines[3].startswith("replica rows: 301;")
+
+
+async def test_bulk_import(capsys: pytest.CaptureFixture[str]) -> None:
+    lines = await run_main("bulk_import", capsys)
+    assert [line.split(" rows,")[0].strip() for line in lines[:3]] == ["100", "200", "300"]
+    imported = next(line for line in lines if line.startswith("import: "))
+    assert "created=300 skipped=0 failed=0 unknown=0" in imported
+    assert re.search(r"recovered=[1-9]\d* ok=True", imported)
+    rerun = next(line for line in lines if line.startswith("rerun: "))
+    assert "created=0 skipped=300 failed=0 unknown=0 recovered=0 ok=True" in rerun
+    assert re.search(r"'503': [1-9].*'reset_after': [1-9]", lines[-1])
+    assert lines[-1].endswith("items: 300, codes: 300")
+
+
+async def test_middleware(capsys: pytest.CaptureFixture[str]) -> None:
+    lines = await run_main("middleware", capsys)
+    traced = [
+        line for line in lines if re.fullmatch(r"\[[0-9a-f]{16}\] GET \S+ -> 200 in .+", line)
+    ]
+    assert [line.split()[2] for line in traced] == ["items.list"] * 3 + ["items.get", "items.count"]
+    assert lines.index("  attempt 1 of items.get: 503") < lines.index(
+        "  attempt 2 of items.get: 200"
+    )
+    assert "items.list: 3 calls" in "\n".join(lines)
+    assert lines[-1] == "stats: requests=5 attempts=6 retries={'503': 1}"
+
+
+def test_quickstart_runs_as_a_script_on_a_fresh_interpreter() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ENSPACE_")}
+    result = subprocess.run(
+        [sys.executable, "-X", "dev", "-W", "error", str(EXAMPLES / "quickstart.py")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert result.stdout.splitlines()[-1] == "done"
