@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 from types import ModuleType
 
@@ -90,6 +91,36 @@ async def test_sync_worker(capsys: pytest.CaptureFixture[str]) -> None:
         "run 3: acme=0, globex=0",
     ]
     assert lines[3].startswith("replica rows: 301;")
+
+
+class FlakyReplica(dict[str, object]):
+    """A destination that goes down once, at its ``fail_at``-th write."""
+
+    def __init__(self, fail_at: int) -> None:
+        super().__init__()
+        self.fail_at, self.writes = fail_at, Counter[str]()
+
+    def __setitem__(self, key: str, value: object) -> None:
+        if sum(self.writes.values()) + 1 == self.fail_at:
+            self.fail_at = 0
+            raise ConnectionError("replica down")
+        self.writes[key] += 1
+        super().__setitem__(key, value)
+
+
+async def test_sync_worker_resumes_after_a_crash_without_repeating_rows(tmp_path: Path) -> None:
+    example = load("sync_worker")
+    async with EnspaceEmulator(seed=2) as emulator:
+        emulator.seed_type(example.TYPE, items=250)  # one shared timestamp: the hard case
+        replica = FlakyReplica(fail_at=137)
+        async with emulator.client() as client:
+            with pytest.raises(ConnectionError):
+                await example.sync(client, example.CursorStore(tmp_path / "c.json"), replica)
+            assert len(replica) == 136
+            resumed = await example.sync(client, example.CursorStore(tmp_path / "c.json"), replica)
+        assert resumed == 250 - 136
+        assert set(replica) == {f"acme/{row['reference']}" for row in emulator.items("contracts")}
+        assert set(replica.writes.values()) == {1}  # every row copied exactly once
 
 
 async def test_bulk_import(capsys: pytest.CaptureFixture[str]) -> None:
