@@ -18,8 +18,11 @@ from enspace_async.models import Currency, FieldType, Relation
 from enspace_async.testing import EnspaceEmulator
 
 SUPPLIERS, CONTRACTS = "qs-suppliers", "qs-contracts"
-ROWS = [("Cleaning Recife", "Recife", 3750.25), ("IT support", "São Paulo", 12000.0)]
-ROWS += [("Security Recife", "Recife", 8400.0)]
+ROWS = [
+    ("Cleaning Recife", "Recife", 3750.25),
+    ("IT support", "São Paulo", 12000.0),
+    ("Security Recife", "Recife", 8400.0),
+]
 
 
 async def tour(client: EnspaceClient) -> None:
@@ -51,7 +54,9 @@ async def tour(client: EnspaceClient) -> None:
     print(f"count Recife: {await client.items.count(CONTRACTS, filters=recife)}")
 
     contract = await client.items.get(CONTRACTS, item.reference)
-    raised = Currency(currency="BRL", value=contract.value("amount", Currency).value * 1.1)
+    print(f"got {contract.reference}: supplier {contract.value('supplier', Relation).reference}")
+    price = contract.value("amount", Currency)
+    raised = Currency(currency=price.currency, value=round(price.value * 1.1, 2))
     contract = await client.items.update(CONTRACTS, contract.reference, {"amount": raised})
     print(f"updated {contract.reference}: amount {contract.value('amount', Currency).value:.2f}")
     await client.items.delete(CONTRACTS, contract.reference)

@@ -1,10 +1,9 @@
 """Incremental sync worker: copy what changed since the last run, for two workspaces at once.
 
-Shows ``client.items.changes_since`` (pages by ``(updated_at, id)``, so rows sharing a timestamp
-are never skipped or repeated), a cursor saved after every row so that the next run, or a run
-after a crash, resumes exactly where the last one stopped, and ``with_workspace`` views that
-share one client (one connection pool, one rate limiter). Runs on the in-process emulator:
-``python examples/sync_worker.py``.
+Shows ``client.items.changes_since`` (pages by ``(updated_at, id)``: rows sharing a timestamp are
+never skipped or repeated), a cursor saved after every row so a new run, even after a crash,
+resumes exactly where the last stopped, and ``with_workspace`` views sharing one client (one pool,
+one rate limiter). On the in-process emulator: ``python examples/sync_worker.py``.
 """
 
 from __future__ import annotations
@@ -70,6 +69,7 @@ async def main() -> None:
             emulator.seed_type(TYPE, items=150, workspace=workspace)
         with tempfile.TemporaryDirectory() as tmp:
             replica: dict[str, Any] = {}
+            # For real: EnspaceClient.from_env(), then client.with_workspace(slug) per workspace.
             async with emulator.client() as client:
                 views = [client.with_workspace(slug) for slug in ("acme", "globex")]
                 print(f"run 1: {await run(views, CursorStore(Path(tmp) / 'c.json'), replica)}")

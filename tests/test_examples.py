@@ -63,6 +63,8 @@ async def test_quickstart(capsys: pytest.CaptureFixture[str]) -> None:
     recife = [line.split()[1] for line in lines if line.startswith("Recife: ")]
     assert recife == [created[2], created[0]]  # id:desc, São Paulo filtered out
     assert "count Recife: 2" in lines
+    supplier = next(line for line in lines if line.startswith(f"got {created[2]}: supplier "))
+    assert supplier.split()[-1] not in created
     assert f"updated {created[2]}: amount 9240.00" in lines
     assert f"deleted {created[2]}; get -> 404 item {created[2]!r} not found" in lines
     assert lines[-1] == "done"
@@ -78,6 +80,7 @@ async def test_quickstart_from_env_runs_the_same_tour_and_cleans_up(
         lines = await run_main("quickstart", capsys)
         assert "count Recife: 2" in lines
         assert "done" not in lines  # no second, emulated tour
+        assert emulator.applied["types.create"] == 2
         assert emulator.applied["items.create"] == 4
         assert emulator.applied["types.delete"] == 2
         assert emulator.ws().type_states == {}
