@@ -182,3 +182,54 @@ async def test_bad_arguments_raise_before_anything_is_sent(client: EnspaceClient
         await client.items.bulk_upsert("deals", rows(1), key="")
     with pytest.raises(TypeError, match="iterable"):
         await client.items.bulk_create("deals", 42)  # type: ignore[arg-type]
+
+
+async def test_update_and_delete_failures_are_rows_not_aborts(
+    emu: EnspaceEmulator, client: EnspaceClient
+) -> None:
+    created = await client.items.bulk_create("deals", rows(3), key="code")
+    ref = created.references[0]
+    updates: list[Any] = [
+        {"reference": "NOPE1", "amount": 1},
+        {"amount": 2},
+        "not a mapping",
+        {"reference": ref, "amount": "bad"},
+        {"reference": ref, "amount": 5},
+    ]
+    result = await client.items.bulk_update("deals", updates, concurrency=2)
+    assert result.updated == 1
+    failed = {e.index: e for e in result.errors}
+    assert set(failed) == {0, 1, 2, 3}
+    assert failed[0].status == 404
+    assert failed[3].status == 400
+    assert not failed[0].retryable
+
+    emu.faults.add("503", routes="items.delete")  # outlasts the client's retries
+    deleted = await client.items.bulk_delete("deals", [ref, 42])  # type: ignore[list-item]
+    assert deleted.failed == 2
+    by_index = {e.index: e for e in deleted.errors}
+    assert by_index[0].retryable
+    assert by_index[0].status == 503
+    assert "mapping" in by_index[1].error
+
+
+async def test_upsert_reports_bad_rows_and_lookup_failures(
+    emu: EnspaceEmulator, client: EnspaceClient
+) -> None:
+    emu.faults.script("items.list", ["500"] * 5)
+    result = await client.items.bulk_upsert(
+        "deals",
+        [{"code": "A"}, {"name": "no key"}, ["x"]],  # type: ignore[list-item]
+        key="code",
+        concurrency=1,
+    )
+    assert result.failed == 3
+    first = next(e for e in result.errors if e.index == 0)
+    assert first.retryable
+    assert first.status == 500
+    emu.faults.clear()
+    existing = await client.items.bulk_create("deals", [{"code": "B", "amount": 1}], key="code")
+    bad = await client.items.bulk_upsert("deals", [{"code": "B", "amount": "x"}], key="code")
+    assert bad.failed == 1
+    assert bad.errors[0].status == 400
+    assert existing.created == 1

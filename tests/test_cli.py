@@ -98,7 +98,7 @@ async def test_import_csv_with_key_converts_cells_and_creates_each_row_once(
 async def test_resume_finishes_an_import_that_left_a_journal(
     emu: EnspaceEmulator, tmp_path: Path
 ) -> None:
-    rows = [{"code": f"J{n}", "amount": n} for n in range(50)]
+    rows: list[dict[str, Any]] = [{"code": f"J{n}", "amount": n} for n in range(50)]
     source = write_jsonl(tmp_path / "deals.jsonl", rows)
     journal = tmp_path / "deals.jsonl.deals.checkpoint.jsonl"
     emu.faults.script("items.create", ["ok"] * 49 + ["429:0"] * 5)  # the last row fails
@@ -122,7 +122,7 @@ async def test_resume_finishes_an_import_that_left_a_journal(
 async def test_failed_rows_are_listed_and_the_exit_code_is_1(
     emu: EnspaceEmulator, tmp_path: Path
 ) -> None:
-    rows = [{"code": "A", "amount": 1}, {"code": "B", "amount": "many"}]
+    rows: list[dict[str, Any]] = [{"code": "A", "amount": 1}, {"code": "B", "amount": "many"}]
     source = write_jsonl(tmp_path / "two.jsonl", rows)
     result = await invoke(emu, "import", str(source), "-t", "deals", "-k", "code")
     assert result.exit_code == 1
