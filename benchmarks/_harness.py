@@ -236,6 +236,7 @@ def _meta(args: argparse.Namespace, names: Sequence[str], started: float) -> dic
         "implementation": platform.python_implementation(),
         "platform": platform.platform(),
         "cpu_count": os.cpu_count(),
+        "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None,
     }
 
 
