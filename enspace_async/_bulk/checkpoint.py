@@ -44,10 +44,15 @@ _FSYNC_EVERY = 1.0
 
 
 class DoneSet:
-    """A set of row indices, stored as a watermark plus the members above it."""
+    """A set of row indices, stored as a watermark plus the members above it.
 
-    def __init__(self) -> None:
-        self.low = 0  # every index below low is a member
+    A shard's rows are ``start``, ``start + step``, ...: the watermark moves by ``step``, so
+    memory stays bounded for a shard too.
+    """
+
+    def __init__(self, start: int = 0, step: int = 1) -> None:
+        self.start, self.step = start, step
+        self.low = start  # every index of the shard below low is a member
         self.high = -1  # the largest member
         self._above: set[int] = set()
 
@@ -59,13 +64,13 @@ class DoneSet:
         self._above.add(index)
         while self.low in self._above:
             self._above.remove(self.low)
-            self.low += 1
+            self.low += self.step
 
     def __contains__(self, index: object) -> bool:
         return isinstance(index, int) and (index < self.low or index in self._above)
 
     def __len__(self) -> int:
-        return self.low + len(self._above)
+        return (self.low - self.start) // self.step + len(self._above)
 
 
 JournalHeader = dict[str, Any]
@@ -90,7 +95,8 @@ class Journal:
         keep_references: bool = True,
     ):
         self.path = Path(path)
-        self.done = DoneSet()
+        shard = header.get("shard")
+        self.done = DoneSet(*shard) if shard else DoneSet()
         self.retry: set[int] = set()
         self.references: dict[int, str] = {}
         self._window = 0

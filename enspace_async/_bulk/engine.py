@@ -19,7 +19,7 @@ import attrs
 from .._errors import ConfigurationError
 from .checkpoint import Journal, JournalHeader
 from .result import BulkProgress, BulkResult, RowError
-from .rows import Rows, Select, numbered
+from .rows import Rows, Select, check_shard, numbered, shard_select
 
 __all__ = ["Outcome", "Progress", "run_job"]
 
@@ -47,7 +47,12 @@ class JobOptions:
     on_progress: Progress | None = None
     checkpoint: str | os.PathLike[str] | None = None
     keep_references: bool = True
-    select: Select | None = None
+    shard: tuple[int, int] | None = attrs.field(default=None, converter=check_shard)
+    select: Select | None = attrs.field()
+
+    @select.default
+    def _shard_rows(self) -> Select | None:
+        return None if self.shard is None else shard_select(*self.shard)
 
     def __attrs_post_init__(self) -> None:
         if isinstance(self.concurrency, bool) or not isinstance(self.concurrency, int):
@@ -61,6 +66,8 @@ async def run_job(
 ) -> BulkResult:
     """Run ``operation`` once per row with ``options.concurrency`` workers; return the result."""
     journal = None
+    if options.shard is not None:  # a shard's journal serves that shard only
+        header = {**header, "shard": list(options.shard)}
     if options.checkpoint is not None:
         journal = Journal(
             options.checkpoint,

@@ -5,12 +5,35 @@ from __future__ import annotations
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
 from typing import Any, TypeVar
 
-__all__ = ["Rows", "Select", "numbered"]
+from .._errors import ConfigurationError
+
+__all__ = ["Rows", "Select", "check_shard", "numbered", "shard_select"]
 
 T = TypeVar("T")
 Rows = Iterable[T] | AsyncIterable[T]
-# Which row indices this job handles; ``None`` for all. Sharding (``shard=(i, n)``) plugs in here.
+# Which row indices this job handles; ``None`` for all (see ``shard_select``).
 Select = Callable[[int], bool]
+
+
+def check_shard(value: tuple[int, int] | None) -> tuple[int, int] | None:
+    """Return ``value`` as ``(index, count)`` with ``0 <= index < count``, or ``None``."""
+    if value is None:
+        return None
+    try:
+        index, count = value
+    except (TypeError, ValueError):
+        raise ConfigurationError(f"shard must be (index, count), got {value!r}") from None
+    numbers = all(isinstance(n, int) and not isinstance(n, bool) for n in (index, count))
+    if not numbers or not 0 <= index < count:
+        raise ConfigurationError(
+            f"shard must be (index, count) with 0 <= index < count, got {value!r}"
+        )
+    return index, count
+
+
+def shard_select(index: int, count: int) -> Select:
+    """Select the rows whose position modulo ``count`` is ``index``: shard ``index`` of ``count``."""
+    return lambda position: position % count == index
 
 
 async def numbered(rows: Rows[T], select: Select | None = None) -> AsyncIterator[tuple[int, T]]:

@@ -103,6 +103,7 @@ class Items(Resource):
         on_progress: Progress | None = None,
         checkpoint: str | os.PathLike[str] | None = None,
         keep_references: bool = True,
+        shard: tuple[int, int] | None = None,
     ) -> BulkResult:
         """Create one item per row, ``concurrency`` at a time, reading the rows lazily.
 
@@ -118,6 +119,9 @@ class Items(Resource):
             on_progress: called with a :class:`BulkProgress` after every row.
             checkpoint: a journal file; running again with it skips the rows already done.
             keep_references: keep ``result.references`` (about 100 bytes per row).
+            shard: ``(index, count)``: handle only the rows whose position modulo ``count``
+                is ``index``, so ``count`` workers split one input without overlap; give each
+                its own checkpoint.
 
         Returns:
             The counts, the references created, and a :class:`RowError` per failed row.
@@ -125,7 +129,7 @@ class Items(Resource):
         Raises:
             ConfigurationError: a bad argument, or a checkpoint of another job.
         """
-        options = JobOptions(concurrency, on_progress, checkpoint, keep_references)
+        options = JobOptions(concurrency, on_progress, checkpoint, keep_references, shard)
         return await _bulk.bulk_create(self, type_slug, rows, key, options)
 
     async def bulk_update(

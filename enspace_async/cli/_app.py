@@ -28,6 +28,7 @@ from ._jobs import (
     export_items,
     field_kinds,
     import_file,
+    parse_shard,
 )
 
 __all__ = ["app"]
@@ -113,6 +114,10 @@ def import_command(
         Path | None, typer.Option("--checkpoint", help="Journal file (default: beside FILE).")
     ] = None,
     fmt: Annotated[str | None, typer.Option("--format", help="csv or jsonl.")] = None,
+    shard: Annotated[
+        str | None,
+        typer.Option("--shard", help="Import part I of N (0/4 ... 3/4): N workers split FILE."),
+    ] = None,
     api_key: ApiKey = None,
     url: Url = None,
     workspace: Workspace = None,
@@ -121,6 +126,7 @@ def import_command(
     console = err_console()
     try:
         source_format = check_source(file, fmt)
+        part = parse_shard(shard)
     except _USER_ERRORS as exc:
         raise fail(exc) from None
 
@@ -137,6 +143,7 @@ def import_command(
                 resume=resume,
                 checkpoint=checkpoint,
                 fmt=source_format,
+                shard=part,
             )
 
     result = run(job)

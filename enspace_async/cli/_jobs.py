@@ -9,12 +9,20 @@ from typing import Any
 from rich.console import Console
 
 from .._bulk import BulkResult
+from .._bulk.rows import check_shard
 from .._client import EnspaceClient
 from .._errors import ConfigurationError, NotFoundError
 from ._files import RowWriter, count_rows, detect_format, read_rows, text_output
 from ._progress import RowProgress
 
-__all__ = ["UserError", "check_source", "export_items", "field_kinds", "import_file"]
+__all__ = [
+    "UserError",
+    "check_source",
+    "export_items",
+    "field_kinds",
+    "import_file",
+    "parse_shard",
+]
 
 
 class UserError(Exception):
@@ -38,9 +46,27 @@ def check_source(source: Path, fmt: str | None) -> str:
     return detect_format(source, fmt)
 
 
-def checkpoint_path(source: Path, type_slug: str, given: Path | None) -> Path:
-    """The journal of an import: ``given``, or ``<file>.<type>.checkpoint.jsonl`` beside it."""
-    return given or source.with_name(f"{source.name}.{type_slug}.checkpoint.jsonl")
+def parse_shard(text: str | None) -> tuple[int, int] | None:
+    """Read ``--shard I/N`` (``0 <= I < N``)."""
+    if text is None:
+        return None
+    index, _, count = text.partition("/")
+    try:
+        shard = check_shard((int(index), int(count)))
+    except (ValueError, ConfigurationError):
+        raise UserError(
+            f"--shard must be I/N with 0 <= I < N (0/4 ... 3/4), got {text!r}"
+        ) from None
+    return shard
+
+
+def checkpoint_path(
+    source: Path, type_slug: str, given: Path | None, shard: tuple[int, int] | None = None
+) -> Path:
+    """The journal of an import: ``given``, or ``<file>.<type>.checkpoint.jsonl`` beside it
+    (``<file>.<type>.shard-<i>-of-<n>.checkpoint.jsonl`` for a shard)."""
+    part = f".shard-{shard[0]}-of-{shard[1]}" if shard else ""
+    return given or source.with_name(f"{source.name}.{type_slug}{part}.checkpoint.jsonl")
 
 
 async def import_file(
@@ -54,6 +80,7 @@ async def import_file(
     resume: bool,
     checkpoint: Path | None,
     fmt: str,
+    shard: tuple[int, int] | None = None,
 ) -> BulkResult:
     """Import a CSV or JSONL file with a progress bar; return the job's result.
 
@@ -62,10 +89,12 @@ async def import_file(
     kinds = await field_kinds(client, type_slug)
     if key is not None and key not in kinds:
         raise UserError(f"type {type_slug!r} has no field {key!r} to use as --key")
-    journal = checkpoint_path(source, type_slug, checkpoint)
+    journal = checkpoint_path(source, type_slug, checkpoint, shard)
     if journal.exists() and not resume:
         raise UserError(f"{journal} exists: pass --resume to continue that import, or delete it")
     total = count_rows(source, fmt)
+    if shard is not None:
+        total = len(range(shard[0], total, shard[1]))
     rows = read_rows(source, fmt, kinds)
     with RowProgress(console, f"import {source.name}", total, client) as bar:
         result = await client.items.bulk_create(
@@ -76,6 +105,7 @@ async def import_file(
             on_progress=bar.bulk,
             checkpoint=journal,
             keep_references=False,
+            shard=shard,
         )
     if result.ok:
         journal.unlink(missing_ok=True)
