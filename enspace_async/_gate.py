@@ -21,6 +21,7 @@ __all__ = ["LimitMiddleware", "Slots"]
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
+NAP = 0.25
 
 
 class Slots:
@@ -122,12 +123,15 @@ class LimitMiddleware:
         return response
 
     async def _wait(self, wait: float, epoch: int) -> None:
-        stats, backend = self.stats, self.backend
+        # Sleep in naps of at most NAP seconds and look at the epoch after each: a cut, a pause
+        # or a rate risen well above the one our slot was spaced for means reserving anew.
+        stats, backend, clock = self.stats, self.backend, self.clock
         stats.limiter_waits += 1
-        started = self.clock()
+        started = clock()
         while wait > 0:
-            await self.sleep(wait)
-            if await backend.epoch() == epoch:
-                break
-            wait, epoch = await backend.reserve(self.clock())
-        stats.limiter_wait_seconds += self.clock() - started
+            nap = min(wait, NAP)
+            await self.sleep(nap)
+            wait -= nap  # trust the sleep: an injected one may not move the clock
+            if await backend.epoch() != epoch:
+                wait, epoch = await backend.reserve(clock())
+        stats.limiter_wait_seconds += clock() - started

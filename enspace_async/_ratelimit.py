@@ -114,7 +114,8 @@ class LocalLimiterBackend:
     On a 429 the rate becomes ``backoff`` times the rate the server accepted over the last second
     (never more than the current rate); a bare 429 with ``Retry-After`` and no
     ``X-RateLimit-*`` headers also pauses every caller for that long. Each success adds
-    ``increase`` requests per second to the rate, up to the ceiling, unless the server's
+    ``increase`` requests per second to the rate (doubled for every second of unbroken
+    growth, at most 16 times), up to the ceiling, unless the server's
     ``X-RateLimit-Remaining`` shows less than ``low_water`` of its ``X-RateLimit-Limit`` left
     (or nothing left when it sends no limit): then the rate holds. ``Remaining: 0`` with a
     ``Reset`` in a 429 pauses every caller until the reset.
@@ -162,6 +163,9 @@ class LocalLimiterBackend:
         self._window_start = -math.inf
         self._window_ok = 0
         self._previous_rate = 0.0
+        self._growing_since = math.inf
+        self._max_boost = 4
+        self._epoch_rate = self.rate
 
     def __repr__(self) -> str:
         return f"<LocalLimiterBackend rate={self.rate:.1f}/s ceiling={self.ceiling}>"
@@ -194,8 +198,27 @@ class LocalLimiterBackend:
             self._throttled(now, signal)
             return
         self._count_ok(now)
-        if self._adaptive and self.rate < self.ceiling and self._headroom(signal):
-            self.rate = min(self.ceiling, self.rate + self._increase)
+        if self._adaptive and self.rate < self.ceiling:
+            self._grow(now, signal)
+
+    def _grow(self, now: float, signal: RateSignal) -> None:
+        if not self._headroom(signal):
+            self._growing_since = math.inf
+            return
+        if self._growing_since == math.inf:
+            self._growing_since = now
+        # The step doubles with every second of unbroken growth (capped), so a rate cut too
+        # deep by an early estimate recovers in seconds, while a hold or a cut resets it.
+        boost = 1 << min(int(now - self._growing_since), self._max_boost)
+        self.rate = min(self.ceiling, self.rate + self._increase * boost)
+        if self.rate >= self._epoch_rate * 1.25:
+            # Callers queued on slots spaced for the old, slower rate reserve again.
+            self._new_epoch(now)
+
+    def _new_epoch(self, now: float) -> None:
+        self._epoch += 1
+        self._epoch_rate = self.rate
+        self._next = max(now, self._blocked_until)
 
     def _headroom(self, signal: RateSignal) -> bool:
         if signal.remaining is None:
@@ -229,8 +252,8 @@ class LocalLimiterBackend:
         if base == math.inf:
             return  # nothing went through yet: no rate to learn from; pauses and backoff act
         self.rate = max(self.min_rate, base * self._backoff)
-        self._next = max(now, self._blocked_until)
-        self._epoch += 1
+        self._growing_since = math.inf
+        self._new_epoch(now)
 
     def _pause(self, now: float, seconds: float) -> None:
         until = now + seconds

@@ -6,8 +6,10 @@ import asyncio
 from collections import Counter
 from contextvars import ContextVar
 
+from resilience_time import VirtualTime
+
 from enspace_async import Attempt, Hooks, RetryPolicy
-from enspace_async.testing import EnspaceEmulator
+from enspace_async.testing import EnspaceEmulator, RateLimit
 
 CALL: ContextVar[int] = ContextVar("call", default=-1)
 GETS, PUTS, DELETES = 2000, 1500, 1500
@@ -74,3 +76,26 @@ async def test_5000_mixed_calls_under_faults_all_succeed_exactly_once() -> None:
         assert all(emu.item(ref) is None for ref in deleted)
         assert stats.requests == 5000
         assert stats.attempts == sum(n * k for n, k in histogram.items())
+
+
+async def test_the_limiter_keeps_callers_under_the_emulator_rate_limit() -> None:
+    clock = VirtualTime()
+    limit = RateLimit(per_second=20, burst=5, clock=clock.clock)
+    async with EnspaceEmulator(seed=3, rate_limit=limit, log_limit=1000) as emu:
+        emu.seed_type("tickets", fields={"title": "inputText"}, items=5)
+        ref = emu.items("tickets")[0]["reference"]
+        async with emu.client(sleep=clock.sleep, clock=clock.clock) as client:
+            started = clock.now
+
+            async def caller() -> None:
+                for _ in range(4):
+                    await client.items.get("tickets", ref)
+
+            await asyncio.gather(*(caller() for _ in range(50)))
+            elapsed = clock.now - started
+            stats = client.stats
+    print(f"\n200 calls in {elapsed:.1f} virtual s at R=20/s; {stats.throttled} answers 429")
+    assert stats.requests == 200
+    # The opening burst of 50 callers, with nothing known yet, is the only real overshoot.
+    assert stats.throttled <= 50 + 10
+    assert (200 - 5) / 20 * 0.9 <= elapsed <= 200 / 20 * 1.6
