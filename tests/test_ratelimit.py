@@ -288,3 +288,31 @@ def test_rate_limiter_arguments() -> None:
     with pytest.raises(ValueError, match="positive"):
         LocalLimiterBackend(0)
     assert "RateLimiter" in repr(limiter)
+
+
+async def test_growth_accelerates_with_unbroken_headroom_and_resets_on_hold() -> None:
+    backend = LocalLimiterBackend(1000, increase=1.0)
+    await backend.feedback(0.0, THROTTLED)
+    low = backend.rate
+    await backend.feedback(10.0, OK)  # growth starts: step 1
+    await backend.feedback(12.0, OK)  # two seconds on: step 4
+    assert backend.rate == pytest.approx(low + 1 + 4)
+    await backend.feedback(12.5, RateSignal(limit=100, remaining=3))  # hold: back to step 1
+    await backend.feedback(12.6, OK)
+    assert backend.rate == pytest.approx(low + 1 + 4 + 1)
+
+
+async def test_a_much_higher_rate_sends_queued_callers_to_reserve_again() -> None:
+    backend = LocalLimiterBackend(1000, increase=5.0)
+    for i in range(10):
+        await backend.feedback(i / 10, OK)
+    await backend.feedback(1.0, THROTTLED)  # cut to ~9.5/s
+    wait, epoch = await backend.reserve(1.0)
+    for _ in range(10):
+        wait, epoch = await backend.reserve(1.0)
+    assert wait > 0.9  # the queue runs a second ahead at the low rate
+    for _ in range(3):
+        await backend.feedback(2.0, OK)  # +15/s: well above 125 % of the cut rate
+    assert await backend.epoch() != epoch
+    again, _ = await backend.reserve(2.0)
+    assert again == 0.0
