@@ -60,12 +60,14 @@ async def _contenders(server: Server, pool: int, stack: AsyncExitStack) -> dict[
     hx = await stack.enter_async_context(httpx.AsyncClient(limits=limits))
     transport = AiohttpTransport(pool_size=pool)
     stack.push_async_callback(transport.aclose)
-    request = Request("GET", URL(url), {**headers, "user-agent": "enspace-async"})
+    transport_headers = {**headers, "user-agent": "enspace-async"}
 
     async def ours() -> Any:
         return await client.items.get(SLUG, reference)
 
     async def transport_only() -> Any:
+        # A new URL each time, as the client and the raw contenders make: yarl caches its parts.
+        request = Request("GET", URL(url), transport_headers)
         return decode((await transport.send(request)).content, Item)
 
     async def raw_aiohttp() -> Any:
