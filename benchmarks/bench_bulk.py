@@ -179,7 +179,7 @@ async def _import_child(count: int, folder: Path) -> dict[str, float]:
         seconds = time.perf_counter() - started
     if result.created != count:
         raise RuntimeError(f"created {result.created} of {count}")
-    return {"growth": _peak_mb() - before, "seconds": seconds}
+    return {"growth": _peak_mb() - before, "seconds": seconds, "peak": _peak_mb()}
 
 
 async def _gather_child(count: int, folder: Path) -> dict[str, float]:
@@ -198,7 +198,7 @@ async def _gather_child(count: int, folder: Path) -> dict[str, float]:
         seconds = time.perf_counter() - started
     if len(items) != count:
         raise RuntimeError(f"created {len(items)} of {count}")
-    return {"growth": _peak_mb() - before, "seconds": seconds}
+    return {"growth": _peak_mb() - before, "seconds": seconds, "peak": _peak_mb()}
 
 
 async def _export_child(count: int) -> dict[str, float]:
@@ -214,7 +214,7 @@ async def _export_child(count: int) -> dict[str, float]:
         seconds = time.perf_counter() - started
     if seen != count:
         raise RuntimeError(f"exported {seen} of {count}")
-    return {"growth": _peak_mb() - before, "seconds": seconds}
+    return {"growth": _peak_mb() - before, "seconds": seconds, "peak": _peak_mb()}
 
 
 def _child(mode: str, count: int) -> dict[str, float]:
@@ -249,9 +249,10 @@ def _memory(quick: bool) -> list[dict[str, object]]:
             "target": f"ours ≤ {MEMORY_TARGET_MB} MB",
             "met": ours["growth"] <= MEMORY_TARGET_MB,
             "note": (
-                f"ours: bulk_create(keep_references=False), {count / ours['seconds']:,.0f} rows/s; "
+                f"ours: bulk_create(keep_references=False), {count / ours['seconds']:,.0f} rows/s, "
+                f"peak RSS {ours['peak']:.0f} MB; "
                 "baseline: rows read into a list, asyncio.gather of one create per row, "
-                f"{count / naive['seconds']:,.0f} rows/s; {common}"
+                f"{count / naive['seconds']:,.0f} rows/s, peak RSS {naive['peak']:.0f} MB; {common}"
             ),
         },
         {
@@ -262,7 +263,8 @@ def _memory(quick: bool) -> list[dict[str, object]]:
             "target": f"≤ {MEMORY_TARGET_MB} MB",
             "met": exported["growth"] <= MEMORY_TARGET_MB,
             "note": (
-                f"items.export(concurrency=8), {count / exported['seconds']:,.0f} rows/s; {common}"
+                f"items.export(concurrency=8), {count / exported['seconds']:,.0f} rows/s, "
+                f"peak RSS {exported['peak']:.0f} MB; {common}"
             ),
         },
     ]
