@@ -167,3 +167,32 @@ def run(quick: bool) -> list[dict[str, object]]:
     """Measure the client's CPU per ``GET`` of one item at 1, 16 and 128 concurrent."""
     with emulator(demo_data=True) as server:
         return asyncio.run(_measure(server, quick))
+
+
+async def _profile(server: Server, concurrency: int, total: int) -> str:
+    from pyinstrument import Profiler
+
+    async with AsyncExitStack() as stack:
+        send = (await _contenders(server, concurrency, stack))["enspace-async"]
+        await _cpu_per_request(send, concurrency, max(concurrency, 200))
+        profiler = Profiler(interval=0.0002, async_mode="disabled")
+        profiler.start()
+        await _cpu_per_request(send, concurrency, total)
+        profiler.stop()
+        return str(profiler.output_text(unicode=True, show_all=False))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m benchmarks.bench_client_cost --profile [C]``: where our CPU goes (pyinstrument)."""
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    if not args or args[0] != "--profile":
+        raise SystemExit("usage: python -m benchmarks.bench_client_cost --profile [CONCURRENCY]")
+    concurrency = int(args[1]) if len(args) > 1 else 16
+    with emulator(demo_data=True) as server:
+        print(asyncio.run(_profile(server, concurrency, 3000)))
+
+
+if __name__ == "__main__":
+    main()
