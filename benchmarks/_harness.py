@@ -186,7 +186,7 @@ def _number(value: Any, unit: str | None = None) -> str:
     elif abs(value) >= 10:
         text = f"{value:.1f}"
     else:
-        text = f"{value:.3g}"
+        text = f"{value:#.3g}"
     return f"{text} {unit}" if unit else text
 
 

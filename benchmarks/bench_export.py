@@ -19,6 +19,7 @@ import os
 import time
 from typing import Any
 
+from enspace_async import Handler, Request, Response
 from enspace_async.transports import AiohttpTransport
 
 from ._server import Server, emulator
@@ -45,14 +46,38 @@ async def _paginate(client: Any) -> int:
     return rows
 
 
-async def _timed(work: Any, expected: int) -> tuple[float, float]:
-    """Return the wall time and this process's CPU time of ``work``."""
+class PageTimes:
+    """A middleware noting when each page request left and when its answer was read."""
+
+    def __init__(self) -> None:
+        self.spans: list[tuple[float, float]] = []
+
+    async def __call__(self, request: Request, call_next: Handler) -> Response:
+        started = time.perf_counter()
+        try:
+            return await call_next(request)
+        finally:
+            if request.route == "items.list":
+                self.spans.append((started, time.perf_counter()))
+
+    def summary(self, wall: float) -> str:
+        """Mean pages on the wire and the median page time (the server adds L to each)."""
+        durations = sorted(end - start for start, end in self.spans)
+        if not durations:
+            return "no pages"
+        in_flight = sum(durations) / wall
+        return f"{in_flight:.1f} pages on the wire on average, median page {durations[len(durations) // 2] * 1000:.0f} ms"
+
+
+async def _timed(work: Any, expected: int, pages: PageTimes) -> tuple[float, float, str]:
+    """Return the wall time, this process's CPU time and the page summary of ``work``."""
+    pages.spans.clear()
     started, cpu = time.perf_counter(), time.process_time()
     rows = await work
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     if rows != expected:
         raise AssertionError(f"exported {rows} rows, expected {expected}")
-    return elapsed, cpu
+    return elapsed, cpu, pages.summary(elapsed)
 
 
 def _row(case: str, elapsed: float, ideal: float, *, target: bool, note: str) -> dict[str, Any]:
@@ -80,21 +105,29 @@ async def _measure(
     repeats, sequential = (1, False) if quick else (3, True)
     pages = math.ceil(items / PAGE)
     rows = []
-    async with server.client(transport=AiohttpTransport(pool_size=max(levels))) as client:
+    tracker = PageTimes()
+    transport = AiohttpTransport(pool_size=max(levels))
+    async with server.client(transport=transport, middlewares=[tracker]) as client:
         await _export(client, max(levels))  # open the pool: connections are not the subject
         for concurrency in levels:
-            runs = [await _timed(_export(client, concurrency), items) for _ in range(repeats)]
-            elapsed, cpu = min(runs)
+            runs = [
+                await _timed(_export(client, concurrency), items, tracker) for _ in range(repeats)
+            ]
+            elapsed, cpu, summary = min(runs)
             ideal = pages * latency / concurrency
             note = (
                 f"best of {repeats}; {pages} pages + 1 count, L = {latency * 1000:.0f} ms; "
-                f"ideal = N/100 * L / C; client CPU {cpu:.2f} s; load average {_load()}"
+                f"ideal = N/100 * L / C; {summary}; client CPU {cpu:.2f} s; "
+                f"load average {_load()}"
             )
             case = f"items.export, N = {items:,}, C = {concurrency}"
             rows.append(_row(case, elapsed, ideal, target=True, note=note))
         if sequential:
-            elapsed, _ = await _timed(_paginate(client), items)
-            note = f"plain paginator, one page at a time; its ideal = N/100 * L = {pages * latency:.1f} s"
+            elapsed, _, summary = await _timed(_paginate(client), items, tracker)
+            note = (
+                f"plain paginator, one page at a time; its ideal = N/100 * L = "
+                f"{pages * latency:.1f} s; {summary}"
+            )
             case = f"items.list (sequential), N = {items:,}"
             rows.append(_row(case, elapsed, pages * latency, target=False, note=note))
     return rows

@@ -76,7 +76,7 @@ def test_table_shows_single_values_and_escapes_pipes() -> None:
     ]
     lines = _harness.render_table(rows).splitlines()
     assert lines[2] == "| emulator | a\\|b | 1,234 req/s |  |  |  | yes |  |"
-    assert lines[3] == "| x | y | 2.5 | 1.25 | 2.00x |  | **no** |  |"
+    assert lines[3] == "| x | y | 2.50 | 1.25 | 2.00x |  | **no** |  |"
 
 
 def _fake_module(monkeypatch: pytest.MonkeyPatch, name: str, run: object) -> None:
