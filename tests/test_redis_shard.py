@@ -124,16 +124,19 @@ def test_cli_refuses_a_bad_shard_in_one_line(tmp_path: Path) -> None:
     ]
 
 
-async def test_four_cli_workers_import_20000_rows_exactly_once(tmp_path: Path) -> None:
+async def test_four_cli_workers_import_20000_rows_exactly_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     total = 20_000
     source = tmp_path / "contracts.jsonl"
     lines = (orjson.dumps({"title": f"C{n:05d}", "amount": n}) + b"\n" for n in range(total))
     source.write_bytes(b"".join(lines))
     # The emulator and the workers run in processes of their own, without the tests' debug
     # mode: their speed is not under test, only that the shards add up to every row once.
+    monkeypatch.delenv("PYTHONDEVMODE", raising=False)
     with emulator(extra_args=["--demo-items", "0", "--log-limit", "1000"]) as server:
-        env = {k: v for k, v in os.environ.items() if k != "PYTHONDEVMODE"}
-        env |= {
+        env = {
+            **os.environ,
             "ENSPACE_API_KEY": server.api_key,
             "ENSPACE_API_URL": server.url,
             "ENSPACE_WORKSPACE_ID": server.workspace,
