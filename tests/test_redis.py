@@ -9,11 +9,13 @@ and restart Redis start a dedicated server of their own.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import os
 import shutil
 import socket
 import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
@@ -23,6 +25,7 @@ import pytest_asyncio
 import redis
 import redis.asyncio
 
+import enspace_async.redis as public
 from benchmarks._server import emulator
 from benchmarks.bench_workers import measure
 from enspace_async import RateLimiter, RateSignal
@@ -444,3 +447,19 @@ async def test_four_worker_processes_share_the_rate(
     # they send at R.
     assert 0.9 <= shared["sent"] <= 1.06, shared
     assert shared["share_429"] < 0.03, shared
+
+
+def test_the_public_module_exports_documented_names() -> None:
+    assert public.__all__ == sorted(public.__all__) == ["LimiterUnavailableError", "RedisLimiter"]
+    for name in public.__all__:
+        assert inspect.getdoc(getattr(public, name))
+    assert "redis" not in {m.split(".")[0] for m in _core_imports()}
+
+
+def _core_imports() -> set[str]:
+    """The modules ``import enspace_async`` loads, in a fresh interpreter."""
+    code = "import sys, enspace_async; print(' '.join(sys.modules))"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    return set(out.split())
