@@ -6,9 +6,9 @@ fills and the producer waits: a million-row file streams through in constant mem
 request goes through the client, so bulk jobs share its rate limiter, in-flight cap and retry
 budget with everything else the client does.
 
-Sharding plugs in at :attr:`JobOptions.select`: a job whose ``select(index)`` is true only for
-``index % count == shard`` handles its share of the input and skips the rest; put the shard in
-the journal header too, so each shard keeps its own checkpoint.
+Sharding: ``JobOptions(shard=(index, count))`` sets :attr:`JobOptions.select` to the rows whose
+position modulo ``count`` is ``index``, so the job handles its share of the input and skips the
+rest, and puts the shard in the journal header, so each shard keeps its own checkpoint.
 """
 
 from __future__ import annotations
