@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -113,3 +114,36 @@ def test_a_module_that_hangs_is_stopped_by_the_timeout(monkeypatch: pytest.Monke
     assert not ok
     assert time.monotonic() - started < 5
     assert rows[0]["note"].startswith("benchmarks._harness.ModuleTimeout: no result within 0.2 s")
+
+
+def test_serve_parses_the_ready_line_and_stops_the_server() -> None:
+    from benchmarks._server import make_api_key, serve
+
+    key = make_api_key()
+    assert len(key) == 37
+    assert key.startswith("en.")
+    assert _harness.redact(f"key {key}") == "key ***"
+    script = (
+        "import sys, time; print('starting'); "
+        "print('ENSPACE_EMULATOR url=http://127.0.0.1:9/ key=' + sys.argv[1] + ' workspace=w', "
+        "flush=True); time.sleep(60)"
+    )
+    with serve([sys.executable, "-c", script, key], api_key=key) as server:
+        assert server.url == "http://127.0.0.1:9"
+        assert server.workspace == "w"
+        assert server.headers()["x-api-key"] == key
+        assert key not in repr(server)
+        pid = server.pid
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+
+def test_serve_reports_a_server_that_dies_before_it_is_ready() -> None:
+    from benchmarks._server import serve
+
+    script = "print('no such option: --latency'); raise SystemExit(2)"
+    with (
+        pytest.raises(RuntimeError, match="exited before it was ready: no such option"),
+        serve([sys.executable, "-c", script], api_key="k"),
+    ):
+        pass  # pragma: no cover
