@@ -164,7 +164,7 @@ def emulator(
         extra_args: more command-line options for the emulator.
     """
     key = make_api_key()
-    argv = [sys.executable, "-m", "enspace_async.testing", "--port", str(free_port())]
+    argv = [sys.executable, "-m", "enspace_async.testing", "--port", "0"]  # it prints the port
     argv += ["--api-key", key, "--workspace", WORKSPACE]
     if demo_data:
         argv.append("--demo-data")
