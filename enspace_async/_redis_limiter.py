@@ -227,7 +227,12 @@ class RedisLimiter:
             await self.local_budget.deposit(amount)
 
     async def current_rate(self) -> float:
-        """Return the shared rate in requests per second (``inf``: unlimited so far)."""
+        """Return the shared rate in requests per second (``inf``: unlimited so far).
+
+        Raises:
+            redis.exceptions.RedisError: Redis is unavailable (no fallback here: this only
+                inspects the shared state).
+        """
         value = await self.redis.hget(self.keys[0], "rate")
         rate = float(value) if value is not None else float(self._settings[0])
         return float("inf") if rate < 0 else rate

@@ -28,7 +28,7 @@ import redis.asyncio
 import enspace_async.redis as public
 from benchmarks._server import emulator
 from benchmarks.bench_workers import measure
-from enspace_async import RateLimiter, RateSignal
+from enspace_async import RateLimiter, RateLimitError, RateSignal
 from enspace_async.redis import LimiterUnavailableError, RedisLimiter
 from enspace_async.testing import EnspaceEmulator, RateLimit
 
@@ -386,6 +386,19 @@ def test_constructor_checks() -> None:
         RedisLimiter(DEFAULT_URL, API_KEY, expected_workers=0)
     with pytest.raises(ValueError, match="fallback"):
         RedisLimiter(DEFAULT_URL, API_KEY, fallback="wait")  # type: ignore[arg-type]
+
+
+async def test_a_429_answered_to_one_client_slows_another_process_limiter(make: Make) -> None:
+    async with EnspaceEmulator(rate_limit=RateLimit(per_second=1, burst=1)) as emu:
+        emu.seed_type("orders", fields={"title": "inputText"})
+        mine, other = make(key=emu.api_key, max_rate=100), make(key=emu.api_key, max_rate=100)
+        _, epoch = await other.reserve(0.0)
+        async with emu.client(rate_limit=RateLimiter(backend=mine), retry=None) as client:
+            await client.items.count("orders")
+            with pytest.raises(RateLimitError):  # the bucket of 1 is empty: 429
+                await client.items.count("orders")
+    assert await other.current_rate() < 100  # cut by the 429 the first client saw
+    assert await other.epoch() != epoch  # its queued callers reserve again
 
 
 async def test_redis_stopped_mid_run_and_started_again(
