@@ -7,6 +7,7 @@
     ├── ClientClosedError           the client was closed
     ├── TransportError              no usable response
     │   ├── ConnectError            nothing reached the server
+    │   │   └── TLSError            the TLS handshake or certificate check failed
     │   ├── RequestTimeout          an attempt ran out of time
     │   ├── ProtocolError           the connection broke or the body was cut
     │   └── OutcomeUnknownError     a write may have been applied; it was not resent
@@ -51,6 +52,7 @@ __all__ = [
     "RateLimitError",
     "RequestTimeout",
     "ServerError",
+    "TLSError",
     "TransportError",
     "UnprocessableEntityError",
     "error_from_response",
@@ -112,6 +114,11 @@ class ConnectError(TransportError):
     """The connection could not be made; the request never reached the server."""
 
     sent = False
+
+
+class TLSError(ConnectError):
+    """The TLS handshake or the certificate check failed: nothing was sent, and retrying
+    cannot help, so it is never retried."""
 
 
 class RequestTimeout(TransportError):

@@ -3,10 +3,13 @@
 What is retried (:func:`retry_cause`):
 
 * nothing was sent (``TransportError.sent`` is false: no connection, a connect timeout) — any
-  method, always;
+  method, always; except a :class:`~enspace_async.TLSError`, which no retry can mend;
 * ``429 Too Many Requests`` — any method, always (the server did not apply it);
 * ``502``/``503``/``504``, a read timeout, a broken connection or a cut body — only for
   ``GET``, ``HEAD``, ``OPTIONS``, ``PUT`` and ``DELETE``, which are idempotent.
+
+A ``DELETE`` resent after an attempt that may have been applied, and answered ``404``, has done
+its job (the first attempt deleted the row): it is handed back as a ``204 No Content``.
 
 A ``POST`` that may have reached the server is never resent: a transport failure becomes
 :class:`~enspace_async.OutcomeUnknownError` (its cause is the original error), and a 5xx answer
@@ -39,7 +42,13 @@ from typing import Protocol, runtime_checkable
 
 import attrs
 
-from ._errors import OutcomeUnknownError, RequestTimeout, TransportError, parse_retry_after
+from ._errors import (
+    OutcomeUnknownError,
+    RequestTimeout,
+    TLSError,
+    TransportError,
+    parse_retry_after,
+)
 from ._http import Handler, Request, Response
 from ._observe import _ATTEMPT, ClientStats
 
@@ -146,6 +155,8 @@ class LocalRetryBudget:
 def retry_cause(method: str, outcome: Response | TransportError) -> str | None:
     """Return why ``outcome`` of a ``method`` request may be retried, or ``None`` if not."""
     if isinstance(outcome, TransportError):
+        if isinstance(outcome, TLSError):
+            return None
         if not outcome.sent:
             return "connect"
         if method not in IDEMPOTENT_METHODS:
@@ -183,7 +194,7 @@ class RetryMiddleware:
         self.stats.requests += 1
         policy = self.policy
         deadline = _deadline(policy.deadline, request, self.clock)
-        attempt, spent = 1, 0
+        attempt, spent, ambiguous = 1, 0, False
         while True:
             if attempt == 1 and _ATTEMPT.get() == 1:  # the common path: no context change
                 try:
@@ -192,6 +203,8 @@ class RetryMiddleware:
                     outcome = exc
             else:
                 outcome = await self._attempt(request, call_next, attempt, deadline)
+            if isinstance(outcome, Response) and ambiguous and _gone(request, outcome):
+                outcome = attrs.evolve(outcome, status=204, content=b"")
             if isinstance(outcome, Response) and outcome.status < 300:
                 if self.local is not None:
                     self.local.put(spent or 1)
@@ -206,6 +219,7 @@ class RetryMiddleware:
             if delay is None or not await self._may_retry(attempt, delay, cost, deadline):
                 return self._finish(request, outcome)
             spent += cost
+            ambiguous = ambiguous or _maybe_applied(outcome)
             self.stats.retries[cause] += 1
             await self.sleep(delay)
             attempt += 1
@@ -264,6 +278,18 @@ class RetryMiddleware:
                 path=outcome.path,
             ) from outcome
         raise outcome
+
+
+def _maybe_applied(outcome: Response | TransportError) -> bool:
+    """Whether a failed attempt may still have been applied by the server."""
+    if isinstance(outcome, TransportError):
+        return outcome.sent
+    return outcome.status >= 500
+
+
+def _gone(request: Request, response: Response) -> bool:
+    """A resent DELETE answered 404: the attempt before it deleted the row."""
+    return request.method == "DELETE" and response.status == 404
 
 
 def _deadline(seconds: float | None, request: Request, clock: Clock) -> float | None:

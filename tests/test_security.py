@@ -35,6 +35,7 @@ from enspace_async import (
     RetryPolicy,
     ServerError,
     Timeout,
+    TLSError,
 )
 from enspace_async.transports import AiohttpTransport
 
@@ -278,11 +279,12 @@ async def test_tls_is_verified_by_default(certificate: tuple[Path, Path]) -> Non
     context.load_cert_chain(cert, key)
     server = Recorder()
     async with serving(server, ssl_context=context) as url:
-        client = EnspaceClient(KEY, base_url=url, workspace="w", retry=None)
+        client = EnspaceClient(KEY, base_url=url, workspace="w")
         async with client:
-            with pytest.raises(ConnectError, match="cannot connect") as caught:
+            with pytest.raises(TLSError, match="CERTIFICATE_VERIFY_FAILED") as caught:
                 await client.request("GET", "/x")
             assert caught.value.sent is False
+            assert client.stats.attempts == 1  # and never retried
         trusted = AiohttpTransport(ca_bundle=cert)
         async with EnspaceClient(KEY, base_url=url, workspace="w", transport=trusted) as client:
             assert await client.request("GET", "/x") == {"method": "GET", "body": ""}

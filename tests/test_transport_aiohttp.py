@@ -62,7 +62,7 @@ async def ok(request: web.Request) -> web.Response:
 
 async def test_a_round_trip(serve: Serve) -> None:
     url = await serve(app_with(ok))
-    async with EnspaceClient(KEY, base_url=url, workspace="w") as client:
+    async with EnspaceClient(KEY, base_url=url, workspace="w", retry=None) as client:
         body = await client.request("GET", "/ws/types")
     assert body["path"] == "/ws/types"
     assert body["key"] == KEY
@@ -73,7 +73,9 @@ async def test_connection_refused_is_a_connect_error() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    async with EnspaceClient(KEY, base_url=f"http://127.0.0.1:{port}", workspace="w") as client:
+    async with EnspaceClient(
+        KEY, base_url=f"http://127.0.0.1:{port}", workspace="w", retry=None
+    ) as client:
         with pytest.raises(ConnectError) as caught:
             await client.request("GET", "/ws/types")
     assert caught.value.sent is False
@@ -89,7 +91,7 @@ async def test_a_slow_answer_is_a_request_timeout(serve: Serve) -> None:
 
     url = await serve(app_with(slow))
     async with EnspaceClient(
-        KEY, base_url=url, workspace="w", timeout=Timeout(read=0.05)
+        KEY, base_url=url, workspace="w", timeout=Timeout(read=0.05), retry=None
     ) as client:
         with pytest.raises(RequestTimeout) as caught:
             await client.request("GET", "/ws/types")
@@ -104,7 +106,7 @@ async def test_a_reset_before_answering_is_a_protocol_error(serve: Serve) -> Non
         return web.Response()
 
     url = await serve(app_with(reset))
-    async with EnspaceClient(KEY, base_url=url, workspace="w") as client:
+    async with EnspaceClient(KEY, base_url=url, workspace="w", retry=None) as client:
         with pytest.raises(OutcomeUnknownError) as caught:
             await client.request("POST", "/ws/types", json={"a": 1})
     assert isinstance(caught.value.__cause__, ProtocolError)  # the transport's own mapping
@@ -123,7 +125,7 @@ async def test_a_truncated_body_is_a_protocol_error(serve: Serve) -> None:
         return response
 
     url = await serve(app_with(truncated))
-    async with EnspaceClient(KEY, base_url=url, workspace="w") as client:
+    async with EnspaceClient(KEY, base_url=url, workspace="w", retry=None) as client:
         with pytest.raises(ProtocolError, match="cut short"):
             await client.request("GET", "/ws/types")
 
@@ -140,7 +142,9 @@ async def test_cancelling_mid_request_leaves_the_client_usable(serve: Serve) -> 
 
     url = await serve(app_with(handler))
     transport = AiohttpTransport(pool_size=1)
-    async with EnspaceClient(KEY, base_url=url, workspace="w", transport=transport) as client:
+    async with EnspaceClient(
+        KEY, base_url=url, workspace="w", retry=None, transport=transport
+    ) as client:
         task = asyncio.create_task(client.request("GET", "/slow"))
         await started.wait()
         task.cancel()
@@ -160,7 +164,7 @@ async def test_asyncio_timeout_cancels_cleanly(serve: Serve) -> None:
         return web.json_response(1)
 
     url = await serve(app_with(handler))
-    async with EnspaceClient(KEY, base_url=url, workspace="w") as client:
+    async with EnspaceClient(KEY, base_url=url, workspace="w", retry=None) as client:
         with pytest.raises(TimeoutError):
             async with asyncio.timeout(0.05):
                 await client.request("GET", "/slow")
@@ -172,7 +176,9 @@ async def test_a_caller_session_is_never_closed(serve: Serve) -> None:
     url = await serve(app_with(ok))
     async with aiohttp.ClientSession() as session:
         transport = AiohttpTransport(session=session)
-        async with EnspaceClient(KEY, base_url=url, workspace="w", transport=transport) as client:
+        async with EnspaceClient(
+            KEY, base_url=url, workspace="w", retry=None, transport=transport
+        ) as client:
             await client.request("GET", "/x")
         assert not session.closed
         assert transport.pool_size == 100
@@ -205,7 +211,9 @@ async def test_response_size_cap(serve: Serve, chunked: bool) -> None:
 
     url = await serve(app_with(big))
     transport = AiohttpTransport(max_response_size=4096)
-    async with EnspaceClient(KEY, base_url=url, workspace="w", transport=transport) as client:
+    async with EnspaceClient(
+        KEY, base_url=url, workspace="w", retry=None, transport=transport
+    ) as client:
         with pytest.raises(ProtocolError, match="max_response_size"):
             await client.request("GET", "/big")
 
@@ -221,7 +229,7 @@ async def test_chunked_answers_under_the_cap_are_read_whole(serve: Serve) -> Non
         return response
 
     url = await serve(app_with(chunks))
-    async with EnspaceClient(KEY, base_url=url, workspace="w") as client:
+    async with EnspaceClient(KEY, base_url=url, workspace="w", retry=None) as client:
         assert await client.request("GET", "/c") == [1, 2]
 
 
@@ -240,6 +248,6 @@ async def test_tls_verification_is_on_by_default(serve: Serve, tmp_path: object)
     # a silent downgrade.
     url = await serve(app_with(ok))
     https = url.replace("http://", "https://")
-    async with EnspaceClient(KEY, base_url=https, workspace="w") as client:
+    async with EnspaceClient(KEY, base_url=https, workspace="w", retry=None) as client:
         with pytest.raises(ConnectError):
             await client.request("GET", "/x")

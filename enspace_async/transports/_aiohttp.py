@@ -12,7 +12,7 @@ from pathlib import Path
 
 import aiohttp
 
-from .._errors import ConnectError, ProtocolError, RequestTimeout, TransportError
+from .._errors import ConnectError, ProtocolError, RequestTimeout, TLSError, TransportError
 from .._http import Request, Response, Timeout
 
 __all__ = ["AiohttpTransport"]
@@ -128,6 +128,8 @@ class AiohttpTransport:
             raise RequestTimeout(
                 "timed out waiting for the response", method=method, path=path
             ) from exc
+        except (aiohttp.ClientSSLError, aiohttp.ServerFingerprintMismatch) as exc:
+            raise TLSError(f"TLS failed: {_tls_reason(exc)}", method=method, path=path) from exc
         except aiohttp.ClientConnectorError as exc:
             raise ConnectError(f"cannot connect: {exc.os_error}", method=method, path=path) from exc
         except aiohttp.ClientPayloadError as exc:
@@ -170,6 +172,13 @@ def _too_large(request: Request, cap: int) -> ProtocolError:
         method=request.method,
         path=request.url.path,
     )
+
+
+def _tls_reason(exc: BaseException) -> str:
+    if isinstance(exc, aiohttp.ServerFingerprintMismatch):
+        return "the certificate does not match the expected fingerprint"
+    reason = getattr(getattr(exc, "os_error", None), "reason", None)
+    return str(reason or type(exc).__name__)
 
 
 def _describe(exc: BaseException) -> str:
