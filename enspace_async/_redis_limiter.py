@@ -18,12 +18,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import logging
 import time
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Literal, Self, TypeVar
 
+import attrs
 from redis.asyncio import Redis
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
@@ -32,11 +32,10 @@ from redis.retry import Retry
 from . import _redis_scripts as scripts
 from ._errors import EnspaceError
 from ._ratelimit import LocalLimiterBackend, RateSignal
+from ._redis_health import Health, describe
 from ._retry import LocalRetryBudget
 
 __all__ = ["LimiterUnavailableError", "RedisLimiter"]
-
-logger = logging.getLogger("enspace_async.redis")
 
 T = TypeVar("T")
 Clock = Callable[[], float]
@@ -52,6 +51,43 @@ class _Down:
 
 
 _DOWN = _Down()
+
+
+@attrs.frozen
+class _Rate:
+    """The rate options, as the scripts and the local fallback take them."""
+
+    min_rate: float
+    burst: int
+    adaptive: bool
+    backoff: float
+    increase: float
+    low_water: float
+    cooldown: float
+
+    def script_args(self, max_rate: float | None, ttl_ms: str) -> list[str]:
+        """``ARGV[1..9]`` of every rate script (see :mod:`enspace_async._redis_scripts`)."""
+        numbers = (self.backoff, self.increase, self.low_water, self.cooldown)
+        return [
+            "-1" if max_rate is None else repr(float(max_rate)),
+            *(repr(float(x)) for x in (self.min_rate, max(1, self.burst))),
+            "1" if self.adaptive else "0",
+            *(repr(float(x)) for x in numbers),
+            ttl_ms,
+        ]
+
+    def local(self, rate: float | None) -> LocalLimiterBackend:
+        """An in-process limiter with these options and the ceiling ``rate``."""
+        return LocalLimiterBackend(
+            rate,
+            min_rate=min(self.min_rate, rate or self.min_rate),
+            burst=self.burst,
+            adaptive=self.adaptive,
+            backoff=self.backoff,
+            increase=self.increase,
+            low_water=self.low_water,
+            cooldown=self.cooldown,
+        )
 
 
 class RedisLimiter:
@@ -114,51 +150,24 @@ class RedisLimiter:
         ttl: float = 3600.0,
         clock: Clock = time.monotonic,
     ):
-        if not api_key:
-            raise ValueError("api_key is required: the shared state is kept per API key")
-        if max_rate is not None and max_rate <= 0:
-            raise ValueError(f"max_rate must be positive, got {max_rate!r}")
-        if expected_workers < 1:
-            raise ValueError(f"expected_workers must be at least 1, got {expected_workers}")
-        if fallback not in ("local", "raise"):
-            raise ValueError(f"fallback must be 'local' or 'raise', got {fallback!r}")
+        _check(api_key, max_rate, expected_workers, fallback)
         self._owns = isinstance(redis, str)
         self.redis = _connect(redis, timeout) if isinstance(redis, str) else redis
         digest = hashlib.sha256(api_key.encode()).hexdigest()[:32]
         self.keys = (f"{namespace}:{{{digest}}}:rate", f"{namespace}:{{{digest}}}:retry")
+        rate = _Rate(min_rate, burst, adaptive, backoff, increase, low_water, cooldown)
         ttl_ms = str(max(1, round(ttl * 1000)))
-        self._settings = [
-            "-1" if max_rate is None else repr(float(max_rate)),
-            *(repr(float(x)) for x in (min_rate, max(1, burst))),
-            "1" if adaptive else "0",
-            *(repr(float(x)) for x in (backoff, increase, low_water, cooldown)),
-            ttl_ms,
-        ]
-        self._budget_args = (max(1, retry_budget), ttl_ms)
+        self._settings = rate.script_args(max_rate, ttl_ms)
+        self._capacity, self._ttl_ms = max(1, retry_budget), ttl_ms
         self._reserve = self.redis.register_script(scripts.RESERVE)
         self._feedback = self.redis.register_script(scripts.FEEDBACK)
         self._withdraw = self.redis.register_script(scripts.BUDGET_WITHDRAW)
         self._deposit = self.redis.register_script(scripts.BUDGET_DEPOSIT)
-        share = None if max_rate is None else max_rate / expected_workers
-        self.local = LocalLimiterBackend(
-            share,
-            min_rate=min(min_rate, share or min_rate),
-            burst=burst,
-            adaptive=adaptive,
-            backoff=backoff,
-            increase=increase,
-            low_water=low_water,
-            cooldown=cooldown,
-        )
+        self.local = rate.local(None if max_rate is None else max_rate / expected_workers)
         self.local_budget = LocalRetryBudget(max(1, retry_budget // expected_workers))
         self._fallback = fallback
         self._timeout = timeout
-        self._probe_interval = probe_interval
-        self._max_probe_interval = max_probe_interval
-        self._clock = clock
-        self._delay: float | None = None  # None while Redis answers; else the probe backoff
-        self._retry_at = 0.0
-        self._probing = False
+        self._health = Health(probe_interval, max_probe_interval, clock)
 
     def __repr__(self) -> str:
         state = "degraded: local limiter" if self.degraded else "shared"
@@ -167,7 +176,7 @@ class RedisLimiter:
     @property
     def degraded(self) -> bool:
         """Whether Redis is unavailable and the local fallback is in use."""
-        return self._delay is not None
+        return self._health.degraded
 
     async def __aenter__(self) -> Self:
         return self
@@ -213,7 +222,7 @@ class RedisLimiter:
 
     async def withdraw(self, amount: int) -> bool:
         """Take ``amount`` tokens from the shared retry budget if there are enough."""
-        args = (*self._budget_args[:1], amount, self._budget_args[1])
+        args = (self._capacity, amount, self._ttl_ms)
         result = await self._call(lambda: self._withdraw(self.keys[1:], args))
         if isinstance(result, _Down):
             return await self.local_budget.withdraw(amount)
@@ -221,7 +230,7 @@ class RedisLimiter:
 
     async def deposit(self, amount: int) -> None:
         """Give tokens back to the shared retry budget, up to its capacity."""
-        args = (*self._budget_args[:1], amount, self._budget_args[1])
+        args = (self._capacity, amount, self._ttl_ms)
         result = await self._call(lambda: self._deposit(self.keys[1:], args))
         if isinstance(result, _Down):
             await self.local_budget.deposit(amount)
@@ -240,56 +249,32 @@ class RedisLimiter:
     # Availability
 
     async def _call(self, make: Callable[[], Awaitable[T]]) -> T | _Down:
-        probing = self._start_probe()
+        """Run one Redis call within the timeout; ``_DOWN`` when Redis is not used."""
+        if self._fallback == "raise":
+            return await self._strict(make)
+        health = self._health
+        probing = health.start()
         if probing is None:
             return _DOWN
         try:
             async with asyncio.timeout(self._timeout):
                 result = await make()
         except asyncio.CancelledError:
-            if probing:  # a cancelled probe gives the next call its turn
-                self._probing = False
+            health.cancelled(probing)
             raise
         except _FAILURES as exc:
-            if self._fallback == "raise":
-                raise LimiterUnavailableError(
-                    f"Redis limiter unavailable: {_describe(exc)}"
-                ) from exc
-            if self._failed(exc, probing):
+            if health.failed(exc, probing, self.local):
                 await self._drop_connections()
             return _DOWN
-        if probing:
-            self._rejoined()
+        health.answered(probing)
         return result
 
-    def _start_probe(self) -> bool | None:
-        """Whether this call goes to Redis as a probe (True), normally (False), or not (None)."""
-        if self._delay is None or self._fallback == "raise":
-            return False
-        if self._probing or self._clock() < self._retry_at:
-            return None
-        self._probing = True
-        return True
-
-    def _failed(self, exc: BaseException, probing: bool) -> bool:
-        """Record a failure; return whether it starts an outage."""
-        if self._delay is None:
-            self._delay = self._probe_interval
-            logger.warning(
-                "Redis limiter unavailable (%s); using a local limiter (%r) until it is back",
-                _describe(exc),
-                self.local,
-            )
-            started = True
-        elif probing:
-            self._delay = min(self._delay * 2, self._max_probe_interval)
-            logger.debug("Redis limiter still unavailable (%s)", _describe(exc))
-            started = False
-        else:
-            return False
-        self._retry_at = self._clock() + self._delay
-        self._probing = False
-        return started
+    async def _strict(self, make: Callable[[], Awaitable[T]]) -> T:
+        try:
+            async with asyncio.timeout(self._timeout):
+                return await make()
+        except _FAILURES as exc:
+            raise LimiterUnavailableError(f"Redis limiter unavailable: {describe(exc)}") from exc
 
     async def _drop_connections(self) -> None:
         """Close the pooled connections: after a restart they are all dead, and using them
@@ -298,9 +283,16 @@ class RedisLimiter:
             async with asyncio.timeout(self._timeout):
                 await self.redis.connection_pool.disconnect()
 
-    def _rejoined(self) -> None:
-        self._delay, self._probing = None, False
-        logger.info("Redis limiter available again; sharing the rate with the other workers")
+
+def _check(api_key: str, max_rate: float | None, workers: int, fallback: str) -> None:
+    if not api_key:
+        raise ValueError("api_key is required: the shared state is kept per API key")
+    if max_rate is not None and max_rate <= 0:
+        raise ValueError(f"max_rate must be positive, got {max_rate!r}")
+    if workers < 1:
+        raise ValueError(f"expected_workers must be at least 1, got {workers}")
+    if fallback not in ("local", "raise"):
+        raise ValueError(f"fallback must be 'local' or 'raise', got {fallback!r}")
 
 
 def _connect(url: str, timeout: float) -> Redis:
@@ -320,8 +312,3 @@ def _signal_args(signal: RateSignal) -> list[str]:
         "1" if signal.throttled else "0",
         *("" if v is None else repr(float(v)) for v in values),
     ]
-
-
-def _describe(exc: BaseException) -> str:
-    text = str(exc)
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
