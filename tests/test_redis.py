@@ -408,7 +408,7 @@ async def test_redis_stopped_mid_run_and_started_again(
     total, workers, rate = 400, 4, 400.0
     done = 0
 
-    def progress() -> None:
+    def progress(_: object) -> None:
         nonlocal done
         done += 1
         if done == total // 4:
@@ -416,7 +416,7 @@ async def test_redis_stopped_mid_run_and_started_again(
         elif done == total * 5 // 8:
             redis_server.start()
 
-    async def worker(index: int, emu: EnspaceEmulator) -> RedisLimiter:
+    async def worker(index: int, emu: EnspaceEmulator) -> tuple[RedisLimiter, int]:
         limiter = RedisLimiter(
             redis_server.url,
             emu.api_key,
@@ -425,27 +425,32 @@ async def test_redis_stopped_mid_run_and_started_again(
             probe_interval=0.02,
             max_probe_interval=0.05,
         )
-        rows = [f"row-{i}" for i in range(index, total, workers)]
-        async with emu.client(rate_limit=RateLimiter(backend=limiter), retry_budget=limiter) as c:
-
-            async def create(batch: list[str]) -> None:
-                for title in batch:
-                    await c.items.create("orders", {"title": title})
-                    progress()
-
-            await asyncio.gather(*(create(rows[i::8]) for i in range(8)))
-        await limiter.aclose()
-        return limiter
+        rows = ({"title": f"row-{i}"} for i in range(total))
+        async with (
+            limiter,
+            emu.client(rate_limit=RateLimiter(backend=limiter), retry_budget=limiter) as client,
+        ):
+            result = await client.items.bulk_create(
+                "orders",
+                rows,
+                key="title",
+                concurrency=8,
+                shard=(index, workers),
+                on_progress=progress,
+            )
+        return limiter, result.created
 
     async with EnspaceEmulator(rate_limit=RateLimit(per_second=rate)) as emu:
         emu.seed_type("orders", fields={"title": "inputText"})
-        limiters = await asyncio.gather(*(worker(i, emu) for i in range(workers)))
+        results = await asyncio.gather(*(worker(i, emu) for i in range(workers)))
         titles = [row["data"]["title"] for row in emu.items("orders")]
+    assert [created for _, created in results] == [total // workers] * workers
     assert sorted(titles) == sorted(f"row-{i}" for i in range(total))  # every row exactly once
     assert emu.applied["items.create"] == total
     messages = [r.getMessage() for r in caplog.records]
     assert sum("unavailable" in m for m in messages) == workers  # one warning per worker
     assert sum("available again" in m for m in messages) == workers
+    limiters = [limiter for limiter, _ in results]
     assert not any(limiter.degraded for limiter in limiters)
 
 
