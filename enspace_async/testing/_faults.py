@@ -14,9 +14,10 @@ Kinds (``Fault.kind``):
   ``{path}`` is replaced by the request's path and query; default: the same path), **not applied**;
 - ``"drop_rows"`` — lists only: ``rows`` rows silently left out of the page.
 
-aiohttp's ``ClientSession`` resends a GET, PUT or DELETE once after a dropped connection, so
-a single ``reset_*`` on those routes is invisible to an aiohttp client (and a PUT under
-``reset_after`` is applied twice): script two resets to make it see one.
+A plain aiohttp ``ClientSession`` resends a GET, PUT or DELETE once after a dropped
+connection, so a single ``reset_*`` on those routes is invisible to it (and a PUT under
+``reset_after`` is applied twice): script two resets to make it see one. The SDK's
+``AiohttpTransport`` turns that resend off, so one reset is one failed attempt.
 """
 
 from __future__ import annotations
