@@ -142,8 +142,9 @@ def run_module(
             raise TypeError(f"run() must return a list of dicts, got {type(rows).__name__}")
     except Exception as exc:
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        print(traceback.format_exc(), file=sys.stderr)
-        return [{"benchmark": name, "case": "(module failed)", "met": None, "note": detail}], False
+        print(redact(traceback.format_exc()), file=sys.stderr)
+        row = {"benchmark": name, "case": "(module failed)", "met": None, "note": redact(detail)}
+        return [row], False
     return [_normalise(name, row) for row in rows], True
 
 

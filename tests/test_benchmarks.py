@@ -89,15 +89,18 @@ def _fake_module(monkeypatch: pytest.MonkeyPatch, name: str, run: object) -> Non
 def test_a_module_that_raises_or_returns_junk_fails_alone(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    key = "en." + "Zq" * 17
+
     def broken(quick: bool) -> list[dict[str, object]]:
-        raise RuntimeError("server never answered")
+        raise RuntimeError(f"server never answered: ENSPACE_EMULATOR key={key}")
 
     _fake_module(monkeypatch, "broken", broken)
     _fake_module(monkeypatch, "junk", lambda quick: "not rows")
     _fake_module(monkeypatch, "fine", lambda quick: [{"case": "c", "value": 1, "extra_key": 2}])
     rows, failed = _harness.run_modules(["broken", "junk", "fine"], quick=True)
     assert failed == ["broken", "junk"]
-    assert rows[0]["note"] == "RuntimeError: server never answered"
+    assert rows[0]["note"] == "RuntimeError: server never answered: ENSPACE_EMULATOR key=en.***"
+    assert key not in capsys.readouterr().err
     assert "TypeError: run() must return a list of dicts" in rows[1]["note"]
     assert rows[2]["benchmark"] == "fine"
     assert rows[2]["extra"] == {"extra_key": 2}
