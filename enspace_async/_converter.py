@@ -83,7 +83,18 @@ def _load_json_object(value: Any, _: type) -> dict[str, Any]:
     return dict(value)
 
 
+def _is_optional_datetime(tp: Any) -> bool:
+    return bool(tp == datetime | None)
+
+
+def _load_optional_datetime(value: Any, _: type) -> datetime | None:
+    # Every model has optional timestamps: one direct hook instead of cattrs' generic
+    # Optional handling, which looks up the inner type's hook again on every value.
+    return None if value is None else _load_datetime(value, datetime)
+
+
 converter.register_structure_hook(datetime, _load_datetime)
+converter.register_structure_hook_func(_is_optional_datetime, _load_optional_datetime)
 converter.register_structure_hook_func(_is_json_object, _load_json_object)
 converter.register_unstructure_hook(datetime, format_datetime)
 converter.register_unstructure_hook(date, date.isoformat)
