@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import functools
 import re
-import string
 from typing import Literal
+from urllib.parse import quote
 
 import attrs
 from yarl import URL
@@ -20,7 +20,7 @@ __all__ = ["ROUTES", "Route", "route"]
 Source = Literal["D", "O", "A"]
 _FIELDS = re.compile(r"\{(\w+)\}")
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f]")
-_SAFE_CHARS = string.ascii_letters + string.digits + "-._~"
+_SAFE = re.compile(r"[A-Za-z0-9\-._~]+")
 
 
 @attrs.frozen
@@ -44,7 +44,7 @@ class Route:
     @property
     def params(self) -> tuple[str, ...]:
         """The placeholder names of the template, in order."""
-        return tuple(_FIELDS.findall(self.template))
+        return _params(self.template)
 
     def path(self, **values: str | int) -> str:
         """Fill the template with percent-encoded values.
@@ -52,9 +52,10 @@ class Route:
         Raises:
             ValueError: a value is missing, empty, or holds ``/``, ``..`` or a control character.
         """
-        return _FIELDS.sub(
-            lambda m: encode_segment(m.group(1), values.get(m.group(1))), self.template
-        )
+        names = self.params
+        if not names:
+            return self.template
+        return self.template.format_map({n: encode_segment(n, values.get(n)) for n in names})
 
     def match(self, path: str) -> dict[str, str] | None:
         """Return the placeholder values if ``path`` fits this route, else ``None``."""
@@ -64,6 +65,11 @@ class Route:
         return {
             k: URL.build(path="/" + v, encoded=True).path[1:] for k, v in found.groupdict().items()
         }
+
+
+@functools.cache
+def _params(template: str) -> tuple[str, ...]:
+    return tuple(_FIELDS.findall(template))
 
 
 @functools.cache
@@ -82,11 +88,7 @@ def encode_segment(name: str, value: str | int | None) -> str:
         raise ValueError(f"{name} must not be empty")
     if "/" in text or ".." in text or _UNSAFE.search(text):
         raise ValueError(f"{name} must not contain '/', '..' or control characters: {text!r}")
-    return "".join(c if c in _SAFE_CHARS else _quote(c) for c in text)
-
-
-def _quote(char: str) -> str:
-    return "".join(f"%{b:02X}" for b in char.encode("utf-8"))
+    return text if _SAFE.fullmatch(text) else quote(text, safe="")
 
 
 def _r(name: str, method: str, template: str, source: Source = "A", *, ws: bool = True) -> Route:
