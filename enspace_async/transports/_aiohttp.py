@@ -7,6 +7,7 @@ Every aiohttp and socket failure is mapped here, once, to the ``TransportError``
 
 from __future__ import annotations
 
+import functools
 import ssl as ssl_module
 from pathlib import Path
 
@@ -160,6 +161,7 @@ class AiohttpTransport:
             await session.close()
 
 
+@functools.lru_cache(maxsize=64)
 def _client_timeout(timeout: Timeout) -> aiohttp.ClientTimeout:
     return aiohttp.ClientTimeout(
         total=timeout.total, connect=timeout.connect, sock_read=timeout.read
