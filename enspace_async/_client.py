@@ -47,6 +47,17 @@ class _Options:
     workspace: str | None
     timeout: Timeout
     user_agent: str
+    # Derived once per client or view, not per call:
+    base_path: str = attrs.field(init=False)
+    headers: dict[str, str] = attrs.field(init=False)
+    scoped_headers: dict[str, str] | None = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        headers = {"accept": "application/json", "user-agent": self.user_agent}
+        scoped = None if self.workspace is None else {**headers, "en-workspace": self.workspace}
+        object.__setattr__(self, "base_path", self.base_url.path.rstrip("/"))
+        object.__setattr__(self, "headers", headers)
+        object.__setattr__(self, "scoped_headers", scoped)
 
 
 class EnspaceClient(ResourceAccess):
@@ -246,18 +257,17 @@ class EnspaceClient(ResourceAccess):
 
     async def _send(self, target: Route, path: str, query: Query, json: Any) -> Response:
         self._check_open()
-        headers = {"accept": "application/json", "user-agent": self._options.user_agent}
-        if target.workspace_scoped:
-            headers["en-workspace"] = self._require_workspace(target)
+        options = self._options
+        headers = self._scoped_headers(target) if target.workspace_scoped else options.headers
         content = None
         if json is not None:
             content = dumps(json)
-            headers["content-type"] = "application/json"
-        base = self._options.base_url
-        url = base.with_path(base.path.rstrip("/") + path, encoded=True).with_query(query)
-        request = Request(
-            target.method, url, headers, content, self._options.timeout, route=target.name
-        )
+            headers = {**headers, "content-type": "application/json"}
+        url = options.base_url.with_path(options.base_path + path, encoded=True)
+        if query:
+            url = url.with_query(query)
+        # Request copies the headers it is given, so the shared dicts above stay untouched.
+        request = Request(target.method, url, headers, content, options.timeout, route=target.name)
         response = await self._session.handler(request)
         if not response.is_success:
             error = error_from_response(response.status, response.headers, response.content)
@@ -266,13 +276,13 @@ class EnspaceClient(ResourceAccess):
             raise error
         return response
 
-    def _require_workspace(self, target: Route) -> str:
-        if self._options.workspace is None:
+    def _scoped_headers(self, target: Route) -> dict[str, str]:
+        if self._options.scoped_headers is None:
             raise ConfigurationError(
                 f"{target.name} is workspace-scoped: pass workspace= to EnspaceClient, set "
                 f"{_ENV_WORKSPACE}, or use client.with_workspace(slug)"
             )
-        return self._options.workspace
+        return self._options.scoped_headers
 
 
 def _check_workspace(workspace: str | None) -> str | None:
