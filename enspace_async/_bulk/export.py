@@ -1,10 +1,13 @@
 """Reading at scale: a planned concurrent export, keyset iteration, and changes since a time.
 
-* :class:`Export` asks ``/count`` first, plans the page offsets, fetches up to ``concurrency``
-  pages at once and yields the rows in order. Lists may be cut without warning (§3 of the API
-  notes), so every page is checked against the count: a short page is fetched once more, and if
-  it is still short the export raises :class:`ExportIncompleteError` rather than return less.
-  Offsets shift when others insert or delete while it runs: export a quiet type, or use keyset.
+* :class:`Export` keeps ``concurrency`` page requests on the wire and yields the rows in order.
+  It asks ``/count`` and the first pages at once (offsets 0, ``page_size``, …), starts the next
+  page as soon as any page arrives, stops planning at the count once it is known, and holds at
+  most ``2 * concurrency`` pages (fetching or fetched, not yet read), so memory stays bounded
+  however slow the reader. Lists may be cut without warning (§3 of the API notes), so every
+  page is checked against the count: a short page is fetched once more, and if it is still short
+  the export raises :class:`ExportIncompleteError` rather than return less. Offsets shift when
+  others insert or delete while it runs: export a quiet type, or use keyset.
 * :func:`iter_keyset` pages by ``id_gt`` in ``id`` order: a row written meanwhile never shifts
   the next page, so no row that existed when the iteration started is skipped or repeated.
 * :func:`changes_since` pages by ``(updated_at, id)``: the rows of one timestamp in ``id`` order
@@ -15,11 +18,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import weakref
 from collections import deque
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from datetime import datetime
+from functools import partial
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
+
+import attrs
 
 from .._converter import format_datetime
 from .._errors import ConfigurationError, EnspaceError
@@ -32,6 +40,7 @@ if TYPE_CHECKING:
 __all__ = ["Export", "ExportIncompleteError", "changes_since", "iter_keyset"]
 
 _REFETCHES = 1
+_WINDOW = 2  # pages held (fetching or fetched, unread) per unit of concurrency
 
 
 class ExportIncompleteError(EnspaceError):
@@ -60,11 +69,36 @@ def _rebuild(expected: int, received: int, offset: int, total: int) -> ExportInc
     return ExportIncompleteError(expected=expected, received=received, offset=offset, total=total)
 
 
+@attrs.frozen
+class _Query:
+    """What every request of one export asks; holds no reference to the :class:`Export`."""
+
+    items: Items
+    slug: str
+    filters: dict[str, Any]
+    sort: str | Iterable[str]
+    page_size: int
+
+    async def count(self) -> int:
+        return await self.items.count(self.slug, filters=self.filters)
+
+    async def page(self, offset: int) -> list[Item]:
+        paginator = self.items.list(
+            self.slug, filters=self.filters, sort=self.sort, page_size=self.page_size, start=offset
+        )
+        return await anext(paginator.pages(), [])
+
+
 class Export(AsyncIterator[Item]):
     """Iterate over every item of a type, pages fetched concurrently, rows in order.
 
-    Use ``async for``; leaving the loop early leaves page requests running until they end or
-    :meth:`aclose` (or ``async with``) cancels them.
+    Use ``async for`` (ideally inside ``async with``): leaving the loop early, an error, or
+    cancelling the reader cancels the page requests still running. An export dropped without
+    :meth:`aclose` cancels them when it is garbage collected.
+
+    Attributes:
+        total: what ``/count`` said (``None`` until it answered).
+        received: rows yielded so far.
     """
 
     def __init__(
@@ -79,11 +113,16 @@ class Export(AsyncIterator[Item]):
     ):
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise ConfigurationError(f"concurrency must be a positive integer, got {concurrency!r}")
-        self._items, self._slug = items, type_slug
-        self._filters, self._sort = dict(filters or {}), sort or "id:asc"
-        self._concurrency, self._page_size = concurrency, check_page_size(page_size)
-        self._pending: deque[tuple[int, asyncio.Task[list[Item]]]] = deque()
-        self._offsets: Iterator[int] | None = None
+        self._query = _Query(
+            items, type_slug, dict(filters or {}), sort or "id:asc", check_page_size(page_size)
+        )
+        self._concurrency, self._window = concurrency, _WINDOW * concurrency
+        self._pages: deque[tuple[int, asyncio.Task[list[Item]]]] = deque()  # in offset order
+        self._running: set[asyncio.Task[list[Item]]] = set()
+        self._count: asyncio.Task[int] | None = None
+        self._next = 0  # the offset of the next page to plan
+        self._end: int | None = None  # no page is planned from here on
+        self._failed = False  # a page failed: the reader raises when it gets there
         self._rows: deque[Item] = deque()
         self.total: int | None = None
         self.received = 0
@@ -102,67 +141,130 @@ class Export(AsyncIterator[Item]):
     ) -> None:
         await self.aclose()
 
+    def __del__(self) -> None:
+        if "_pages" not in self.__dict__:  # __init__ refused its arguments
+            return
+        with contextlib.suppress(RuntimeError):  # the event loop is already closed
+            self._cancel()
+
     async def __anext__(self) -> Item:
         while not self._rows:
-            if self._offsets is None:
-                await self._plan()
-            if not self._pending:
+            if self._count is None:
+                self._start()
+            if not self._pages and self._fill() == 0:
                 raise StopAsyncIteration
-            self._rows.extend(await self._next_page())
+            try:
+                self._rows.extend(await self._next_page())
+            except BaseException:
+                await self.aclose()
+                raise
         self.received += 1
         return self._rows.popleft()
 
     async def aclose(self) -> None:
-        """Cancel the page requests still running."""
-        tasks = [task for _, task in self._pending]
-        self._pending.clear()
+        """Cancel the count and page requests still running, and wait until they end."""
+        tasks = self._cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _cancel(self) -> list[asyncio.Task[Any]]:
+        tasks: list[asyncio.Task[Any]] = [task for _, task in self._pages]
+        if self._count is not None and not self._count.done():
+            tasks.append(self._count)
+        self._end, self._next = 0, 0
+        self._pages.clear()
+        self._running.clear()
         for task in tasks:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        return tasks
 
-    async def _plan(self) -> None:
-        self.total = await self._items.count(self._slug, filters=self._filters)
-        self._offsets = iter(range(0, self.total, self._page_size))
+    def _start(self) -> None:
+        """Ask ``/count`` and the first pages at once."""
+        self._count = asyncio.create_task(self._query.count())
+        self._count.add_done_callback(partial(_counted, weakref.ref(self)))
         self._fill()
 
-    def _fill(self) -> None:
-        assert self._offsets is not None
-        while len(self._pending) < self._concurrency:
-            offset = next(self._offsets, None)
-            if offset is None:
-                return
-            self._pending.append((offset, asyncio.create_task(self._fetch(offset))))
+    def _fill(self) -> int:
+        """Start pages while fewer than ``concurrency`` run and the window has room."""
+        started = 0
+        size = self._query.page_size
+        while len(self._running) < self._concurrency and len(self._pages) < self._window:
+            if self._failed or (self._end is not None and self._next >= self._end):
+                break
+            offset, self._next = self._next, self._next + size
+            task = asyncio.create_task(self._query.page(offset))
+            task.add_done_callback(partial(_fetched, weakref.ref(self), offset))
+            self._pages.append((offset, task))
+            self._running.add(task)
+            started += 1
+        return started
 
-    async def _fetch(self, offset: int) -> list[Item]:
-        paginator = self._items.list(
-            self._slug,
-            filters=self._filters,
-            sort=self._sort,
-            page_size=self._page_size,
-            start=offset,
-        )
-        return await anext(paginator.pages(), [])
+    def _on_count(self, total: int) -> None:
+        """Plan up to the count: pages already started past it are dropped."""
+        self.total, self._end = total, total
+        while self._pages and self._pages[-1][0] >= total:
+            _, task = self._pages.pop()
+            self._running.discard(task)
+            task.cancel()
+        self._fill()
+
+    def _on_page(self, task: asyncio.Task[list[Item]], offset: int, rows: int | None) -> None:
+        """A page arrived (``rows``; ``None``: it failed): start the next ones."""
+        self._running.discard(task)
+        if rows is None:
+            self._failed = True
+        elif self.total is None and rows < self._query.page_size:
+            end = offset + self._query.page_size  # the rows seem to end here; the count decides
+            self._end = end if self._end is None else min(self._end, end)
+        self._fill()
 
     async def _next_page(self) -> list[Item]:
-        offset, task = self._pending.popleft()
-        try:
-            page = await task
-        except BaseException:
-            await self.aclose()
-            raise
+        offset, task = self._pages[0]
+        # asyncio.wait, not await: the reader never sees the cancellation of a dropped page,
+        # and the page stays in _pages, so aclose() ends it if the reader is cancelled.
+        await asyncio.wait((task,))
+        if not self._pages or self._pages[0][1] is not task:  # dropped: it starts past the count
+            return []
+        self._pages.popleft()
+        page = task.result()
         self._fill()
-        assert self.total is not None
-        expected = min(self._page_size, self.total - offset)
+        total = await self._counted()
+        expected = min(self._query.page_size, total - offset)
         for _ in range(_REFETCHES):
             if len(page) >= expected:
                 break
-            page = await self._fetch(offset)
+            page = await self._query.page(offset)
         if len(page) < expected:
-            await self.aclose()
             raise ExportIncompleteError(
-                expected=expected, received=len(page), offset=offset, total=self.total
+                expected=expected, received=len(page), offset=offset, total=total
             )
         return page
+
+    async def _counted(self) -> int:
+        if self.total is None:
+            assert self._count is not None
+            total = await self._count
+            if self.total is None:  # the done callback may have run meanwhile
+                self._on_count(total)
+        assert self.total is not None
+        return self.total
+
+
+def _counted(ref: weakref.ref[Export], task: asyncio.Task[int]) -> None:
+    export = ref()
+    if task.cancelled() or task.exception() is not None:  # the reader raises it
+        return
+    if export is not None and export.total is None:
+        export._on_count(task.result())
+
+
+def _fetched(ref: weakref.ref[Export], offset: int, task: asyncio.Task[list[Item]]) -> None:
+    export = ref()
+    if task.cancelled():
+        return
+    rows = None if task.exception() is not None else len(task.result())
+    if export is not None:
+        export._on_page(task, offset, rows)
 
 
 async def iter_keyset(
