@@ -122,7 +122,7 @@ class Export(AsyncIterator[Item]):
         self._count: asyncio.Task[int] | None = None
         self._next = 0  # the offset of the next page to plan
         self._end: int | None = None  # no page is planned from here on
-        self._failed = False  # a page failed: the reader raises when it gets there
+        self._stopped = False  # closed, or a page failed (the reader raises when it gets there)
         self._rows: deque[Item] = deque()
         self.total: int | None = None
         self.received = 0
@@ -171,7 +171,7 @@ class Export(AsyncIterator[Item]):
         tasks: list[asyncio.Task[Any]] = [task for _, task in self._pages]
         if self._count is not None and not self._count.done():
             tasks.append(self._count)
-        self._end, self._next = 0, 0
+        self._stopped = True  # a count or page answer still on its way starts nothing more
         self._pages.clear()
         self._running.clear()
         for task in tasks:
@@ -189,7 +189,7 @@ class Export(AsyncIterator[Item]):
         started = 0
         size = self._query.page_size
         while len(self._running) < self._concurrency and len(self._pages) < self._window:
-            if self._failed or (self._end is not None and self._next >= self._end):
+            if self._stopped or (self._end is not None and self._next >= self._end):
                 break
             offset, self._next = self._next, self._next + size
             task = asyncio.create_task(self._query.page(offset))
@@ -212,7 +212,7 @@ class Export(AsyncIterator[Item]):
         """A page arrived (``rows``; ``None``: it failed): start the next ones."""
         self._running.discard(task)
         if rows is None:
-            self._failed = True
+            self._stopped = True
         elif self.total is None and rows < self._query.page_size:
             end = offset + self._query.page_size  # the rows seem to end here; the count decides
             self._end = end if self._end is None else min(self._end, end)
