@@ -208,7 +208,9 @@ class Items(Resource):
     ) -> Export:
         """Iterate over every matching item, ``concurrency`` pages at a time, in order.
 
-        Plans the pages from ``/count`` and checks each page is complete.
+        Asks ``/count`` while the first pages are already on the wire, keeps ``concurrency``
+        pages in flight, and checks every page against the count: a short page is fetched once
+        more, then :class:`ExportIncompleteError` is raised rather than rows silently missing.
 
         Args:
             type_slug: the type's slug.
