@@ -80,6 +80,9 @@ class RateSignal:
 
 OK = RateSignal()
 
+COLD_WINDOW = 0.05
+"""The shortest span over which a cold start's successes are turned into a rate (seconds)."""
+
 
 def _number(value: str | None) -> float | None:
     if value is None:
@@ -112,7 +115,8 @@ class LocalLimiterBackend:
     """The in-process rate state: a GCRA token bucket with AIMD adaptation.
 
     On a 429 the rate becomes ``backoff`` times the rate the server accepted over the last second
-    (never more than the current rate); a bare 429 with ``Retry-After`` and no
+    (never more than the current rate; within the first second, the successes so far over the
+    time since the first, at least ``COLD_WINDOW``); a bare 429 with ``Retry-After`` and no
     ``X-RateLimit-*`` headers also pauses every caller for that long. Each success adds
     ``increase`` requests per second to the rate (doubled for every second of unbroken
     growth, at most 16 times), up to the ceiling, unless the server's
@@ -241,8 +245,15 @@ class LocalLimiterBackend:
         self._window_ok += 1
 
     def accepted_rate(self, now: float) -> float:
-        """Estimate the successes per second over the last second."""
+        """Estimate the successes per second over the last second.
+
+        Before a full second of successes has passed (no previous window), the successes so
+        far are divided by the time since the first one, at least ``COLD_WINDOW`` seconds,
+        so 50 successes in the first 0.05 s count as 1000/s, not 50/s.
+        """
         elapsed = min(max(now - self._window_start, 0.0), 1.0)
+        if self._previous_rate == 0.0:
+            return self._window_ok / max(elapsed, COLD_WINDOW)
         return self._previous_rate * (1.0 - elapsed) + self._window_ok
 
     def _cut(self, now: float) -> None:

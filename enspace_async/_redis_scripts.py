@@ -102,6 +102,7 @@ if throttled then
   if adaptive and now >= cut_at + cooldown then
     local elapsed = math.min(math.max(now - win_start, 0), 1)
     local accepted = prev_rate * (1 - elapsed) + win_ok
+    if prev_rate == 0 then accepted = win_ok / math.max(elapsed, 0.05) end
     local base = rate
     if accepted > 0 then base = math.min(rate, accepted) end
     if base == INF then base = min_rate / backoff end

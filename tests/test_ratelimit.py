@@ -316,3 +316,19 @@ async def test_a_much_higher_rate_sends_queued_callers_to_reserve_again() -> Non
     assert await backend.epoch() != epoch
     again, _ = await backend.reserve(2.0)
     assert again == 0.0
+
+
+async def test_a_cold_start_429_estimates_the_rate_over_the_time_elapsed() -> None:
+    backend = LocalLimiterBackend()
+    for i in range(50):  # a burst of 50 successes in the first 0.1 s, then a 429
+        await backend.feedback(5.0 + i * 0.002, OK)
+    await backend.feedback(5.1, THROTTLED)
+    assert backend.rate == pytest.approx(0.95 * 50 / 0.1)  # 500/s, not 50/s
+
+
+async def test_a_cold_start_burst_counts_over_at_least_the_floor() -> None:
+    backend = LocalLimiterBackend()
+    for _ in range(50):  # 50 successes at the same instant: not an infinite rate
+        await backend.feedback(5.0, OK)
+    await backend.feedback(5.0, THROTTLED)
+    assert backend.rate == pytest.approx(0.95 * 50 / 0.05)

@@ -16,6 +16,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
@@ -215,6 +216,18 @@ async def test_unlimited_until_the_first_429(make: Make) -> None:
     assert [(await a.reserve(0.0))[0] for _ in range(5)] == [0.0] * 5
     await a.feedback(0.0, RateSignal(throttled=True))
     assert await a.current_rate() == pytest.approx(2.0)  # no successes seen: the floor
+
+
+async def test_a_cold_start_429_estimates_the_rate_over_the_time_elapsed(make: Make) -> None:
+    a = make(max_rate=None)
+    started = time.monotonic()
+    for _ in range(20):
+        await a.feedback(0.0, RateSignal())
+    await a.feedback(0.0, RateSignal(throttled=True))
+    elapsed = time.monotonic() - started  # Redis times the window with its own clock
+    rate = await a.current_rate()
+    assert rate <= 0.95 * 20 / 0.05 * 1.0001  # at least 0.05 s: a burst is not infinite
+    assert rate >= 0.95 * 20 / max(elapsed, 0.05) * 0.99  # not 20 successes as 20/s
 
 
 async def test_the_retry_budget_is_shared(make: Make) -> None:
