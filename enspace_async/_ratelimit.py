@@ -116,7 +116,9 @@ class LocalLimiterBackend:
 
     On a 429 the rate becomes ``backoff`` times the rate the server accepted over the last second
     (never more than the current rate; within the first second, the successes so far over the
-    time since the first, at least ``COLD_WINDOW``); a bare 429 with ``Retry-After`` and no
+    time since the first, at least ``COLD_WINDOW``; a 429 ``2 * COLD_WINDOW`` after such a cut
+    re-measures from the successes since it, the server's refill rate without its opening
+    burst); a bare 429 with ``Retry-After`` and no
     ``X-RateLimit-*`` headers also pauses every caller for that long. Each success adds
     ``increase`` requests per second to the rate (doubled for every second of unbroken
     growth, at most 16 times), up to the ceiling, unless the server's
@@ -164,6 +166,8 @@ class LocalLimiterBackend:
         self._blocked_until = -math.inf
         self._epoch = 0
         self._cut_at = -math.inf
+        self._cold_cut = False
+        self._ok_at_cut = 0
         self._window_start = -math.inf
         self._window_ok = 0
         self._previous_rate = 0.0
@@ -234,7 +238,10 @@ class LocalLimiterBackend:
             self._pause(now, signal.retry_after)
         elif signal.remaining == 0 and signal.reset and signal.retry_after is None:
             self._pause(now, signal.reset)
-        if self._adaptive and now >= self._cut_at + self._cooldown:
+        # After a cut made before a full second of history, 429s soon re-measure the rate.
+        cold = self._cold_cut and self._previous_rate == 0.0
+        cooldown = 2 * COLD_WINDOW if cold else self._cooldown
+        if self._adaptive and now >= self._cut_at + cooldown:
             self._cut(now)
 
     def _count_ok(self, now: float) -> None:
@@ -252,6 +259,10 @@ class LocalLimiterBackend:
         so 50 successes in the first 0.05 s count as 1000/s, not 50/s.
         """
         elapsed = min(max(now - self._window_start, 0.0), 1.0)
+        if self._previous_rate == 0.0 and self._cold_cut:
+            # The first 429 emptied the server's bucket: what got through since came at its
+            # refill rate, without the opening burst.
+            return (self._window_ok - self._ok_at_cut) / max(now - self._cut_at, COLD_WINDOW)
         if self._previous_rate == 0.0:
             return self._window_ok / max(elapsed, COLD_WINDOW)
         return self._previous_rate * (1.0 - elapsed) + self._window_ok
@@ -259,7 +270,8 @@ class LocalLimiterBackend:
     def _cut(self, now: float) -> None:
         accepted = self.accepted_rate(now)
         base = min(self.rate, accepted) if accepted > 0 else self.rate
-        self._cut_at = now
+        self._cold_cut = self._previous_rate == 0.0
+        self._cut_at, self._ok_at_cut = now, self._window_ok
         if base == math.inf:
             return  # nothing went through yet: no rate to learn from; pauses and backoff act
         self.rate = max(self.min_rate, base * self._backoff)

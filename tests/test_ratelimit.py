@@ -332,3 +332,27 @@ async def test_a_cold_start_burst_counts_over_at_least_the_floor() -> None:
         await backend.feedback(5.0, OK)
     await backend.feedback(5.0, THROTTLED)
     assert backend.rate == pytest.approx(0.95 * 50 / 0.05)
+
+
+async def test_after_a_cold_cut_the_next_429_measures_the_refill_rate() -> None:
+    backend = LocalLimiterBackend()
+    for _ in range(200):  # the server's whole bucket answers at once
+        await backend.feedback(5.0, OK)
+    await backend.feedback(5.0, THROTTLED)
+    assert backend.rate == pytest.approx(0.95 * 200 / 0.05)  # the burst overstates the rate
+    for i in range(20):  # after the bucket emptied, 200/s get through
+        await backend.feedback(5.0 + (i + 1) * 0.005, OK)
+    await backend.feedback(5.05, THROTTLED)  # within the short cold cooldown: ignored
+    assert backend.rate > 3000
+    await backend.feedback(5.1, THROTTLED)
+    assert backend.rate == pytest.approx(0.95 * 20 / 0.1)  # the refill rate, not the burst
+
+
+async def test_once_a_full_second_is_known_the_usual_cooldown_applies() -> None:
+    backend = LocalLimiterBackend()
+    for i in range(101):
+        await backend.feedback(5.0 + i * 0.01, OK)  # a full window: 100/s
+    await backend.feedback(6.01, THROTTLED)
+    first = backend.rate
+    await backend.feedback(6.2, THROTTLED)  # inside the 1 s cooldown
+    assert backend.rate == first
