@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .._context import Ctx
+from .._context import Ctx, handles
 from .._problems import Problem, invalid
 from .._query import parse_query
 from .._state import Workspace
@@ -19,6 +19,7 @@ __all__ = [
     "new_row",
     "pick",
     "require_str",
+    "serve_reads",
     "update_row",
 ]
 
@@ -39,6 +40,15 @@ def get_row(ctx: Ctx, rows: Collection, param: str, what: str) -> Row:
     if row is None:
         raise Problem(404, f"{what} {ctx.params[param]} not found")
     return row
+
+
+def serve_reads(kind: str, param: str, what: str, *, count: bool = True) -> None:
+    """Register the plain ``<kind>.list``, ``.count`` and ``.get`` handlers of the collection
+    ``kind`` (named like its routes), answering from the request's workspace."""
+    handles(f"{kind}.list")(lambda ctx: list_rows(ctx, ctx.ws.collections[kind]))
+    handles(f"{kind}.get")(lambda ctx: get_row(ctx, ctx.ws.collections[kind], param, what))
+    if count:
+        handles(f"{kind}.count")(lambda ctx: count_rows(ctx, ctx.ws.collections[kind]))
 
 
 def new_row(ws: Workspace, kind: str, now: str, fields: dict[str, Any]) -> Row:

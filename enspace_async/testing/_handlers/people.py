@@ -9,17 +9,21 @@ from .._problems import Problem, invalid
 from .._state import Workspace
 from .._store import Row
 from ._common import (
-    count_rows,
     delete_row,
     get_row,
     list_rows,
     new_row,
     pick,
     require_str,
+    serve_reads,
     update_row,
 )
 
 __all__ = ["add_member"]
+
+serve_reads("members", "member_id", "member")
+serve_reads("roles", "role_id", "role")
+serve_reads("member_groups", "group_id", "member group", count=False)
 
 _NEW_TYPES = ("full", "standard", "viewer")
 _STATUSES = ("active", "inactive", "blocked")
@@ -70,24 +74,6 @@ def add_member(ws: Workspace, body: dict[str, Any], now: str, *, owner: Row | No
     return new_row(ws, "members", now, fields)
 
 
-@handles("members.list")
-def list_members(ctx: Ctx) -> list[Row]:
-    """GET /ws/members."""
-    return list_rows(ctx, ctx.ws.collections["members"])
-
-
-@handles("members.count")
-def count_members(ctx: Ctx) -> int:
-    """GET /ws/members/count."""
-    return count_rows(ctx, ctx.ws.collections["members"])
-
-
-@handles("members.get")
-def get_member(ctx: Ctx) -> Row:
-    """GET /ws/members/{member_id}."""
-    return get_row(ctx, ctx.ws.collections["members"], "member_id", "member")
-
-
 @handles("members.create", status=201)
 def create_member(ctx: Ctx) -> Row:
     """POST /ws/members: nobody becomes owner; ``full`` ignores ``role``."""
@@ -131,24 +117,6 @@ def delete_member(ctx: Ctx) -> Row:
 
 
 _ROLE_KEYS: dict[str, Any] = {"name": str, "description": str}
-
-
-@handles("roles.list")
-def list_roles(ctx: Ctx) -> list[Row]:
-    """GET /ws/roles."""
-    return list_rows(ctx, ctx.ws.collections["roles"])
-
-
-@handles("roles.count")
-def count_roles(ctx: Ctx) -> int:
-    """GET /ws/roles/count."""
-    return count_rows(ctx, ctx.ws.collections["roles"])
-
-
-@handles("roles.get")
-def get_role(ctx: Ctx) -> Row:
-    """GET /ws/roles/{role_id}."""
-    return get_row(ctx, ctx.ws.collections["roles"], "role_id", "role")
 
 
 @handles("roles.create", status=201)
@@ -214,18 +182,6 @@ def remove_permission(ctx: Ctx) -> Row:
 
 
 _GROUP_KEYS: dict[str, Any] = {"name": str, "description": str}
-
-
-@handles("member_groups.list")
-def list_groups(ctx: Ctx) -> list[Row]:
-    """GET /ws/mgroups."""
-    return list_rows(ctx, ctx.ws.collections["member_groups"])
-
-
-@handles("member_groups.get")
-def get_group(ctx: Ctx) -> Row:
-    """GET /ws/mgroups/{group_id}."""
-    return get_row(ctx, ctx.ws.collections["member_groups"], "group_id", "member group")
 
 
 @handles("member_groups.create", status=201)

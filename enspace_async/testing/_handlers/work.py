@@ -9,17 +9,22 @@ from .._problems import invalid
 from .._state import Workspace
 from .._store import Row
 from ._common import (
-    count_rows,
     delete_row,
     get_row,
-    list_rows,
     new_row,
     pick,
     require_str,
+    serve_reads,
     update_row,
 )
 
 __all__ = ["add_flow", "add_schedule_task"]
+
+serve_reads("flows", "flow_id", "flow", count=False)
+serve_reads("stages", "stage_id", "stage", count=False)
+serve_reads("tasks", "task_id", "task", count=False)
+serve_reads("quick_tasks", "task_id", "task")
+serve_reads("schedule_tasks", "task_id", "scheduled task", count=False)
 
 
 def add_flow(ws: Workspace, type_slug: str, name: str, stages: list[str], now: str) -> Row:
@@ -76,42 +81,6 @@ def add_schedule_task(ws: Workspace, values: dict[str, Any], now: str) -> Row:
     return new_row(ws, "schedule_tasks", now, fields)
 
 
-@handles("flows.list")
-def list_flows(ctx: Ctx) -> list[Row]:
-    """GET /c-flows?item_type={slug}."""
-    return list_rows(ctx, ctx.ws.collections["flows"])
-
-
-@handles("flows.get")
-def get_flow(ctx: Ctx) -> Row:
-    """GET /c-flows/{flow_id}."""
-    return get_row(ctx, ctx.ws.collections["flows"], "flow_id", "flow")
-
-
-@handles("stages.list")
-def list_stages(ctx: Ctx) -> list[Row]:
-    """GET /c-flow-stages?flow={id}."""
-    return list_rows(ctx, ctx.ws.collections["stages"])
-
-
-@handles("stages.get")
-def get_stage(ctx: Ctx) -> Row:
-    """GET /c-flow-stages/{stage_id}."""
-    return get_row(ctx, ctx.ws.collections["stages"], "stage_id", "stage")
-
-
-@handles("tasks.list")
-def list_tasks(ctx: Ctx) -> list[Row]:
-    """GET /c-stage-tasks?stage={id}."""
-    return list_rows(ctx, ctx.ws.collections["tasks"])
-
-
-@handles("tasks.get")
-def get_task(ctx: Ctx) -> Row:
-    """GET /c-stage-tasks/{task_id}."""
-    return get_row(ctx, ctx.ws.collections["tasks"], "task_id", "task")
-
-
 @handles("tasks.create", status=201)
 def create_task(ctx: Ctx) -> Row:
     """POST /c-stage-tasks with ``{"stage": id, "name": …}``."""
@@ -157,24 +126,6 @@ def _quick_values(ctx: Ctx, body: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-@handles("quick_tasks.list")
-def list_quick_tasks(ctx: Ctx) -> list[Row]:
-    """GET /ws/tasks."""
-    return list_rows(ctx, ctx.ws.collections["quick_tasks"])
-
-
-@handles("quick_tasks.count")
-def count_quick_tasks(ctx: Ctx) -> int:
-    """GET /ws/tasks/count."""
-    return count_rows(ctx, ctx.ws.collections["quick_tasks"])
-
-
-@handles("quick_tasks.get")
-def get_quick_task(ctx: Ctx) -> Row:
-    """GET /ws/tasks/{task_id}."""
-    return get_row(ctx, ctx.ws.collections["quick_tasks"], "task_id", "task")
-
-
 @handles("quick_tasks.create", status=201)
 def create_quick_task(ctx: Ctx) -> Row:
     """POST /ws/tasks: ``title`` (or ``name``) is required."""
@@ -214,15 +165,3 @@ def delete_quick_task(ctx: Ctx) -> Row:
     """DELETE /ws/tasks/{task_id}."""
     tasks = ctx.ws.collections["quick_tasks"]
     return delete_row(ctx, tasks, get_row(ctx, tasks, "task_id", "task"))
-
-
-@handles("schedule_tasks.list")
-def list_schedule_tasks(ctx: Ctx) -> list[Row]:
-    """GET /c-flow-item-tasks."""
-    return list_rows(ctx, ctx.ws.collections["schedule_tasks"])
-
-
-@handles("schedule_tasks.get")
-def get_schedule_task(ctx: Ctx) -> Row:
-    """GET /c-flow-item-tasks/{task_id}."""
-    return get_row(ctx, ctx.ws.collections["schedule_tasks"], "task_id", "scheduled task")
