@@ -16,7 +16,7 @@ import os
 import time
 from collections.abc import Mapping, Sequence
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeVar, overload
 
 import attrs
 from yarl import URL
@@ -37,6 +37,7 @@ from .transports import AiohttpTransport, Transport
 
 __all__ = ["EnspaceClient"]
 
+T = TypeVar("T")
 DEFAULT_TIMEOUT = Timeout()
 _ENV_KEY, _ENV_URL, _ENV_WORKSPACE = "ENSPACE_API_KEY", "ENSPACE_API_URL", "ENSPACE_WORKSPACE_ID"
 
@@ -240,6 +241,28 @@ class EnspaceClient(ResourceAccess):
         custom = Route("custom", method.upper(), path, workspace_scoped)
         response = await self._send(custom, path, encode_params(params), json)
         return _decode(response, into)
+
+    @overload
+    async def _call(
+        self,
+        name: str,
+        path_values: Mapping[str, str | int] | None = None,
+        *,
+        query: Query | None = None,
+        json: Any = None,
+        into: type[T],
+    ) -> T: ...
+
+    @overload
+    async def _call(
+        self,
+        name: str,
+        path_values: Mapping[str, str | int] | None = None,
+        *,
+        query: Query | None = None,
+        json: Any = None,
+        into: None = None,
+    ) -> Any: ...
 
     async def _call(
         self,

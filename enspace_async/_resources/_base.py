@@ -38,8 +38,7 @@ class Resource:
     ) -> AsyncPaginator[T]:
         async def fetch(offset: int, limit: int) -> list[T]:
             page = [*query, ("_start", str(offset)), ("_limit", str(limit))]
-            result: list[T] = await self._client._call(name, path, query=page, into=list[into])  # type: ignore[valid-type]
-            return result
+            return await self._client._call(name, path, query=page, into=list[into])  # type: ignore[valid-type]
 
         return AsyncPaginator(fetch, page_size=page_size, start=start)
 

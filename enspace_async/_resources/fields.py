@@ -49,8 +49,7 @@ class Fields(Resource):
             NotFoundError: no such type or field.
         """
         path: PathValues = {"slug": type_slug, "field_id": field_id}
-        result: Field = await self._client._call("fields.get", path, into=Field)
-        return result
+        return await self._client._call("fields.get", path, into=Field)
 
     async def create(
         self,
@@ -76,8 +75,7 @@ class Fields(Resource):
         body = {"name": name, "slug": slug, "type": type, "required": required}
         body |= drop_none(config=None if config is None else dict(config), order=order)
         path = {"slug": type_slug}
-        result: Field = await self._client._call("fields.create", path, json=body, into=Field)
-        return result
+        return await self._client._call("fields.create", path, json=body, into=Field)
 
     async def update(self, type_slug: str, field_id: int, **changes: Any) -> Field:
         """Change the given wire keys of a field (``label=``, ``required=``…) and return it.
@@ -87,8 +85,7 @@ class Fields(Resource):
             BadRequestError: the values were refused.
         """
         path: PathValues = {"slug": type_slug, "field_id": field_id}
-        result: Field = await self._client._call("fields.update", path, json=changes, into=Field)
-        return result
+        return await self._client._call("fields.update", path, json=changes, into=Field)
 
     async def delete(self, type_slug: str, field_id: int) -> None:
         """Delete a field of a type.

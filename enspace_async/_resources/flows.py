@@ -45,8 +45,7 @@ class Flows(Resource):
         Raises:
             NotFoundError: there is no such flow.
         """
-        result: Flow = await self._client._call("flows.get", {"flow_id": flow_id}, into=Flow)
-        return result
+        return await self._client._call("flows.get", {"flow_id": flow_id}, into=Flow)
 
 
 class Stages(Resource):
@@ -82,8 +81,7 @@ class Stages(Resource):
         Raises:
             NotFoundError: there is no such stage.
         """
-        result: Stage = await self._client._call("stages.get", {"stage_id": stage_id}, into=Stage)
-        return result
+        return await self._client._call("stages.get", {"stage_id": stage_id}, into=Stage)
 
 
 class Tasks(Resource):
@@ -119,8 +117,7 @@ class Tasks(Resource):
         Raises:
             NotFoundError: there is no such task.
         """
-        result: Task = await self._client._call("tasks.get", {"task_id": task_id}, into=Task)
-        return result
+        return await self._client._call("tasks.get", {"task_id": task_id}, into=Task)
 
     async def create(
         self,
@@ -139,5 +136,4 @@ class Tasks(Resource):
             BadRequestError: the values were refused (no such stage, say).
         """
         body = drop_none(stage=stage_id, name=name, description=description, order=order)
-        result: Task = await self._client._call("tasks.create", json=body, into=Task)
-        return result
+        return await self._client._call("tasks.create", json=body, into=Task)

@@ -37,8 +37,7 @@ class Forms(Resource):
             NotFoundError: no such type or form.
         """
         path: PathValues = {"slug": type_slug, "form_id": form_id}
-        result: Form = await self._client._call("forms.get", path, into=Form)
-        return result
+        return await self._client._call("forms.get", path, into=Form)
 
     async def list_for_create(self, type_slug: str) -> builtins.list[Form]:
         """Return the forms offered when creating an item of a type.
@@ -47,7 +46,4 @@ class Forms(Resource):
             NotFoundError: there is no such type.
         """
         path = {"slug": type_slug}
-        result: list[Form] = await self._client._call(
-            "forms.list_for_create", path, into=list[Form]
-        )
-        return result
+        return await self._client._call("forms.list_for_create", path, into=list[Form])

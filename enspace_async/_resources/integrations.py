@@ -33,8 +33,7 @@ class Integrations(Resource):
             NotFoundError: there is no such integration.
         """
         path = {"integration_id": integration_id}
-        result: Integration = await self._client._call("integrations.get", path, into=Integration)
-        return result
+        return await self._client._call("integrations.get", path, into=Integration)
 
     async def create(self, config: IntegrationConfig) -> Integration:
         """Set up an integration from a provider config (``SendGridConfig(...)``, or
@@ -47,6 +46,4 @@ class Integrations(Resource):
             BadRequestError: the provider or its settings were refused.
         """
         body = {"integration": config.integration_id, "data": config.wire_data()}
-        call = self._client._call("integrations.create", json=body, into=Integration)
-        result: Integration = await call
-        return result
+        return await self._client._call("integrations.create", json=body, into=Integration)

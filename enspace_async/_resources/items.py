@@ -64,8 +64,7 @@ class Items(Resource):
             NotFoundError: no item has this reference.
         """
         path = {"slug": type_slug, "ref": reference}
-        result: Item = await self._client._call("items.get", path, into=Item)
-        return result
+        return await self._client._call("items.get", path, into=Item)
 
     async def create(self, type_slug: str, data: Mapping[str, Any]) -> Item:
         """Create an item from values keyed by field ``refId``; return it with its reference.
@@ -74,18 +73,12 @@ class Items(Resource):
             BadRequestError: the values do not fit the type's fields (see ``error.messages``).
         """
         body = {"data": dict(data)}
-        result: Item = await self._client._call(
-            "items.create", {"slug": type_slug}, json=body, into=Item
-        )
-        return result
+        return await self._client._call("items.create", {"slug": type_slug}, json=body, into=Item)
 
     async def update(self, type_slug: str, reference: str, data: Mapping[str, Any]) -> Item:
         """Merge ``data`` into the item's values and return the item."""
         path = {"slug": type_slug, "ref": reference}
-        result: Item = await self._client._call(
-            "items.update", path, json={"data": dict(data)}, into=Item
-        )
-        return result
+        return await self._client._call("items.update", path, json={"data": dict(data)}, into=Item)
 
     async def delete(self, type_slug: str, reference: str) -> None:
         """Delete one item."""

@@ -48,8 +48,7 @@ class MemberGroups(Resource):
             NotFoundError: there is no such group.
         """
         path = {"group_id": group_id}
-        result: MemberGroup = await self._client._call("member_groups.get", path, into=MemberGroup)
-        return result
+        return await self._client._call("member_groups.get", path, into=MemberGroup)
 
     async def create(
         self, *, name: str, description: str | None = None, users: Iterable[int] | None = None
@@ -60,9 +59,7 @@ class MemberGroups(Resource):
             BadRequestError: the values were refused (an unknown member id, say).
         """
         body = drop_none(name=name, description=description, users=_ids(users))
-        call = self._client._call("member_groups.create", json=body, into=MemberGroup)
-        result: MemberGroup = await call
-        return result
+        return await self._client._call("member_groups.create", json=body, into=MemberGroup)
 
     async def update(self, group_id: int, **changes: Any) -> MemberGroup:
         """Change the given wire keys of a group (``name=``, ``description=``) and return it.
@@ -71,9 +68,9 @@ class MemberGroups(Resource):
             NotFoundError: there is no such group.
         """
         path = {"group_id": group_id}
-        call = self._client._call("member_groups.update", path, json=changes, into=MemberGroup)
-        result: MemberGroup = await call
-        return result
+        return await self._client._call(
+            "member_groups.update", path, json=changes, into=MemberGroup
+        )
 
     async def delete(self, group_id: int) -> None:
         """Delete a member group (its members stay members of the workspace).
@@ -103,8 +100,7 @@ class MemberGroups(Resource):
 
     async def _users(self, name: str, group_id: int, member_ids: Iterable[int]) -> MemberGroup:
         path, body = {"group_id": group_id}, {"users": _ids(member_ids)}
-        result: MemberGroup = await self._client._call(name, path, json=body, into=MemberGroup)
-        return result
+        return await self._client._call(name, path, json=body, into=MemberGroup)
 
 
 def _ids(member_ids: Iterable[int] | None) -> list[int] | None:

@@ -62,8 +62,7 @@ class Members(Resource):
             NotFoundError: there is no such member.
         """
         path = {"member_id": member_id}
-        result: Member = await self._client._call("members.get", path, into=Member)
-        return result
+        return await self._client._call("members.get", path, into=Member)
 
     async def create(
         self,
@@ -90,8 +89,7 @@ class Members(Resource):
         optional = drop_none(role=role, mgroups=groups, fname=fname, lname=lname)
         body = {"email": email, "type": _check_type(type), **optional}
         body |= drop_none(v1_compatibility=v1_compatibility)
-        result: Member = await self._client._call("members.create", json=body, into=Member)
-        return result
+        return await self._client._call("members.create", json=body, into=Member)
 
     async def update(
         self,
@@ -111,8 +109,7 @@ class Members(Resource):
         kind = None if type is None else _check_type(type)
         body = drop_none(type=kind, role=role, status=status)
         path = {"member_id": member_id}
-        result: Member = await self._client._call("members.update", path, json=body, into=Member)
-        return result
+        return await self._client._call("members.update", path, json=body, into=Member)
 
     async def delete(self, member_id: int) -> None:
         """Remove a member from the workspace.

@@ -53,8 +53,7 @@ class QuickTasks(Resource):
             NotFoundError: there is no such task.
         """
         path = {"task_id": task_id}
-        result: QuickTask = await self._client._call("quick_tasks.get", path, into=QuickTask)
-        return result
+        return await self._client._call("quick_tasks.get", path, into=QuickTask)
 
     async def create(
         self,
@@ -79,10 +78,7 @@ class QuickTasks(Resource):
         """
         body = drop_none(title=title, status=status, assigned_to=assigned_to, due_date=due_date)
         body |= drop_none(item=item, priority=priority) | extra
-        result: QuickTask = await self._client._call(
-            "quick_tasks.create", json=body, into=QuickTask
-        )
-        return result
+        return await self._client._call("quick_tasks.create", json=body, into=QuickTask)
 
     async def update(self, task_id: int, **changes: Any) -> QuickTask:
         """Change the given wire keys of a quick task (``status=``, ``title=``…) and return it.
@@ -92,9 +88,7 @@ class QuickTasks(Resource):
             BadRequestError: the values were refused.
         """
         path = {"task_id": task_id}
-        call = self._client._call("quick_tasks.update", path, json=changes, into=QuickTask)
-        result: QuickTask = await call
-        return result
+        return await self._client._call("quick_tasks.update", path, json=changes, into=QuickTask)
 
     async def delete(self, task_id: int) -> None:
         """Delete a quick task.
@@ -139,6 +133,4 @@ class ScheduleTasks(Resource):
             NotFoundError: there is no such task.
         """
         path = {"task_id": task_id}
-        call = self._client._call("schedule_tasks.get", path, into=ScheduleTask)
-        result: ScheduleTask = await call
-        return result
+        return await self._client._call("schedule_tasks.get", path, into=ScheduleTask)

@@ -50,8 +50,7 @@ class Roles(Resource):
         Raises:
             NotFoundError: there is no such role.
         """
-        result: Role = await self._client._call("roles.get", {"role_id": role_id}, into=Role)
-        return result
+        return await self._client._call("roles.get", {"role_id": role_id}, into=Role)
 
     async def create(self, *, name: str, description: str | None = None) -> Role:
         """Create a role.
@@ -63,8 +62,7 @@ class Roles(Resource):
             BadRequestError: the values were refused.
         """
         body = drop_none(name=name, description=description)
-        result: Role = await self._client._call("roles.create", json=body, into=Role)
-        return result
+        return await self._client._call("roles.create", json=body, into=Role)
 
     async def update(self, role_id: int, **changes: Any) -> Role:
         """Change the given wire keys of a role (``name=``, ``description=``) and return it.
@@ -73,8 +71,7 @@ class Roles(Resource):
             NotFoundError: there is no such role.
         """
         path = {"role_id": role_id}
-        result: Role = await self._client._call("roles.update", path, json=changes, into=Role)
-        return result
+        return await self._client._call("roles.update", path, json=changes, into=Role)
 
     async def delete(self, role_id: int) -> None:
         """Delete a role and its permissions.
@@ -104,9 +101,7 @@ class Roles(Resource):
             BadRequestError: the name was refused.
         """
         path, body = {"role_id": role_id}, {"name": name}
-        call = self._client._call("roles.add_permission", path, json=body, into=Permission)
-        result: Permission = await call
-        return result
+        return await self._client._call("roles.add_permission", path, json=body, into=Permission)
 
     async def remove_permission(self, role_id: int, permission_id: int) -> None:
         """Take a permission away from a role.

@@ -46,8 +46,7 @@ class Types(Resource):
         Raises:
             NotFoundError: there is no such type.
         """
-        result: ItemType = await self._client._call("types.get", {"slug": slug}, into=ItemType)
-        return result
+        return await self._client._call("types.get", {"slug": slug}, into=ItemType)
 
     async def create(
         self,
@@ -67,15 +66,11 @@ class Types(Resource):
         body = _drop_none(
             name=name, slug=slug, description=description, icon=icon, color=color, settings=settings
         )
-        result: ItemType = await self._client._call("types.create", json=body, into=ItemType)
-        return result
+        return await self._client._call("types.create", json=body, into=ItemType)
 
     async def update(self, slug: str, **changes: Any) -> ItemType:
         """Change the given wire fields of type ``slug`` (``name=``, ``color=``…) and return it."""
-        result: ItemType = await self._client._call(
-            "types.update", {"slug": slug}, json=changes, into=ItemType
-        )
-        return result
+        return await self._client._call("types.update", {"slug": slug}, json=changes, into=ItemType)
 
     async def delete(self, slug: str) -> None:
         """Delete the type ``slug``."""

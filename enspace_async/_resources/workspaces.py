@@ -50,8 +50,7 @@ class Workspaces(Resource):
             ConflictError: the slug is taken.
         """
         body = drop_none(name=name, slug=slug, icon=icon)
-        result: Workspace = await self._client._call("workspaces.create", json=body, into=Workspace)
-        return result
+        return await self._client._call("workspaces.create", json=body, into=Workspace)
 
     async def context(self) -> WorkspaceContext:
         """Return who is calling, in the client's workspace, with what rights.
@@ -62,10 +61,7 @@ class Workspaces(Resource):
         Raises:
             PermissionDeniedError: the key may not use this workspace.
         """
-        result: WorkspaceContext = await self._client._call(
-            "workspaces.context", into=WorkspaceContext
-        )
-        return result
+        return await self._client._call("workspaces.context", into=WorkspaceContext)
 
     async def stats(self) -> WorkspaceStats:
         """Return the counts of what the client's workspace holds.
@@ -76,8 +72,7 @@ class Workspaces(Resource):
         Raises:
             PermissionDeniedError: the key may not use this workspace.
         """
-        result: WorkspaceStats = await self._client._call("workspaces.stats", into=WorkspaceStats)
-        return result
+        return await self._client._call("workspaces.stats", into=WorkspaceStats)
 
     async def deletion_preview(self) -> WorkspaceDeletionPreview:
         """Return what deleting the client's workspace would remove, without deleting it.
@@ -88,10 +83,9 @@ class Workspaces(Resource):
         Raises:
             PermissionDeniedError: the key may not use this workspace.
         """
-        result: WorkspaceDeletionPreview = await self._client._call(
+        return await self._client._call(
             "workspaces.deletion_preview", into=WorkspaceDeletionPreview
         )
-        return result
 
     async def leave(self) -> None:
         """Leave the client's workspace: the caller stops being a member.
