@@ -22,10 +22,10 @@ from ._errors import (
     TLSError,
     TransportError,
     UnprocessableEntityError,
-    outcome_unknown,
 )
 from ._http import Handler, Middleware, Request, Response, Timeout
 from ._observe import Attempt, ClientStats, Hooks
+from ._outcome import outcome_unknown
 from ._paging import AsyncPaginator
 from ._ratelimit import LimiterBackend, LocalLimiterBackend, RateLimiter, RateSignal
 from ._retry import LocalRetryBudget, RetryBudget, RetryPolicy

@@ -26,10 +26,11 @@ from ._converter import dumps, loads, structure
 from ._errors import ClientClosedError, ConfigurationError, error_from_response
 from ._http import Middleware, Request, Response, Timeout
 from ._observe import ClientStats, Hooks
+from ._outcome import may_resend
 from ._paging import Query, encode_params
 from ._ratelimit import RateLimiter
 from ._resources import ResourceAccess
-from ._retry import IDEMPOTENT_METHODS, RetryBudget, RetryPolicy
+from ._retry import RetryBudget, RetryPolicy
 from ._routes import Route, route
 from ._session import Clock, Session, Sleep
 from ._version import __version__
@@ -294,7 +295,7 @@ class EnspaceClient(ResourceAccess):
         response = await self._session.handler(request)
         if not response.is_success:
             error = error_from_response(response.status, response.headers, response.content)
-            if response.status >= 500 and request.method not in IDEMPOTENT_METHODS:
+            if not may_resend(request.method, response):
                 error.add_note(f"the {request.method} may have been applied: outcome unknown")
             raise error
         return response

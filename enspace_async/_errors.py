@@ -56,7 +56,6 @@ __all__ = [
     "TransportError",
     "UnprocessableEntityError",
     "error_from_response",
-    "outcome_unknown",
     "parse_retry_after",
 ]
 
@@ -69,17 +68,24 @@ class EnspaceError(Exception):
     Attributes:
         resume_start: for an error raised while paging, the offset to pass as ``start=``
             to resume the listing; otherwise ``None``.
+        sent: whether the request may have reached the server; ``False`` only where it
+            certainly did not (see :func:`~enspace_async._outcome.applied`).
     """
 
     resume_start: int | None = None
+    sent: bool = True
 
 
 class ConfigurationError(EnspaceError, ValueError):
     """A setting or argument is wrong; nothing was sent."""
 
+    sent = False
+
 
 class ClientClosedError(EnspaceError, RuntimeError):
     """The client was closed and cannot send any more requests."""
+
+    sent = False
 
 
 class TransportError(EnspaceError):
@@ -325,15 +331,3 @@ def _seconds_until(http_date: str, now: float | None) -> float | None:
         return None
     current = time.time() if now is None else now
     return max(when.timestamp() - current, 0.0)
-
-
-def outcome_unknown(error: BaseException) -> bool:
-    """Whether a failed write may still have been applied by the server.
-
-    True for a transport failure after the request may have been sent, and for a 5xx answer
-    (the server may have applied the write before failing). A caller must look before it
-    writes again; the SDK never resends such a POST by itself.
-    """
-    if isinstance(error, TransportError):
-        return error.sent
-    return isinstance(error, ServerError)

@@ -45,6 +45,8 @@ _FAILURES = (RedisError, OSError, TimeoutError)
 class LimiterUnavailableError(EnspaceError, RuntimeError):
     """Redis did not answer and the limiter's policy is ``"raise"``; nothing was sent."""
 
+    sent = False
+
 
 class _Down:
     """The marker :meth:`RedisLimiter._call` returns when Redis is not used."""

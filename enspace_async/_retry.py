@@ -51,9 +51,9 @@ from ._errors import (
 )
 from ._http import Handler, Request, Response
 from ._observe import _ATTEMPT, ClientStats
+from ._outcome import Applied, applied, may_resend
 
 __all__ = [
-    "IDEMPOTENT_METHODS",
     "LocalRetryBudget",
     "RetryBudget",
     "RetryMiddleware",
@@ -61,7 +61,6 @@ __all__ = [
     "retry_cause",
 ]
 
-IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 _TRANSIENT = {502: "502", 503: "503", 504: "504"}
 
 Clock = Callable[[], float]
@@ -154,18 +153,13 @@ class LocalRetryBudget:
 
 def retry_cause(method: str, outcome: Response | TransportError) -> str | None:
     """Return why ``outcome`` of a ``method`` request may be retried, or ``None`` if not."""
+    if isinstance(outcome, TLSError) or not may_resend(method, outcome):
+        return None
     if isinstance(outcome, TransportError):
-        if isinstance(outcome, TLSError):
-            return None
         if not outcome.sent:
             return "connect"
-        if method not in IDEMPOTENT_METHODS:
-            return None
         return "timeout" if isinstance(outcome, RequestTimeout) else "protocol"
-    if outcome.status == 429:
-        return "429"
-    cause = _TRANSIENT.get(outcome.status)
-    return cause if cause and method in IDEMPOTENT_METHODS else None
+    return "429" if outcome.status == 429 else _TRANSIENT.get(outcome.status)
 
 
 class RetryMiddleware:
@@ -219,7 +213,7 @@ class RetryMiddleware:
             if delay is None or not await self._may_retry(attempt, delay, cost, deadline):
                 return self._finish(request, outcome)
             spent += cost
-            ambiguous = ambiguous or _maybe_applied(outcome)
+            ambiguous = ambiguous or applied(request.method, outcome) is not Applied.NO
             self.stats.retries[cause] += 1
             await self.sleep(delay)
             attempt += 1
@@ -270,7 +264,7 @@ class RetryMiddleware:
         """Hand back a final error response, or raise a final transport error."""
         if isinstance(outcome, Response):
             return outcome
-        if outcome.sent and request.method not in IDEMPOTENT_METHODS:
+        if not may_resend(request.method, outcome):
             raise OutcomeUnknownError(
                 f"{outcome.message}; the {request.method} may have been applied, so it was "
                 "not sent again: its outcome is unknown",
@@ -278,13 +272,6 @@ class RetryMiddleware:
                 path=outcome.path,
             ) from outcome
         raise outcome
-
-
-def _maybe_applied(outcome: Response | TransportError) -> bool:
-    """Whether a failed attempt may still have been applied by the server."""
-    if isinstance(outcome, TransportError):
-        return outcome.sent
-    return outcome.status >= 500
 
 
 def _gone(request: Request, response: Response) -> bool:

@@ -24,7 +24,7 @@ from enspace_async import (
     ServerError,
     UnprocessableEntityError,
 )
-from enspace_async._errors import error_from_response, outcome_unknown, parse_retry_after
+from enspace_async._errors import error_from_response, parse_retry_after
 
 
 def body(status: int, error: str, message: object) -> bytes:
@@ -151,14 +151,6 @@ def test_transport_errors_say_whether_the_request_was_sent() -> None:
     assert ProtocolError("x").sent is True
     assert RequestTimeout("x", sent=False).sent is False
     assert str(ConnectError("refused", method="GET", path="/ws/types")) == "refused (GET /ws/types)"
-
-
-def test_outcome_unknown() -> None:
-    assert outcome_unknown(ProtocolError("reset"))
-    assert outcome_unknown(error_from_response(503, {}, b""))
-    assert not outcome_unknown(ConnectError("refused"))
-    assert not outcome_unknown(error_from_response(400, {}, b""))
-    assert not outcome_unknown(ValueError())
 
 
 @pytest.mark.parametrize(

@@ -18,13 +18,8 @@ import asyncio
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from .._errors import (
-    EnspaceError,
-    NotFoundError,
-    RateLimitError,
-    TransportError,
-    outcome_unknown,
-)
+from .._errors import EnspaceError, NotFoundError, RateLimitError, TransportError
+from .._outcome import Applied, applied, outcome_unknown
 from .checkpoint import Journal
 from .engine import Outcome
 from .result import RowError, describe_error, status_of
@@ -41,9 +36,8 @@ _CREATE_TRIES = 5
 
 def _not_applied(exc: BaseException) -> bool:
     """Whether the server certainly did not apply the write (safe to send again later)."""
-    if isinstance(exc, RateLimitError):
-        return True
-    return isinstance(exc, TransportError) and not exc.sent
+    transient = isinstance(exc, RateLimitError | TransportError)
+    return transient and applied("POST", exc) is Applied.NO
 
 
 def _error(index: int, key: Any, exc: BaseException, *, retryable: bool = False) -> RowError:
