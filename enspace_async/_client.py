@@ -19,11 +19,19 @@ from types import TracebackType
 from typing import Any, Self, TypeVar, overload
 
 import attrs
+import orjson
 from yarl import URL
 
 from ._config import DEFAULT_BASE_URL, Secret, parse_base_url
 from ._converter import dumps, loads, structure
-from ._errors import ClientClosedError, ConfigurationError, error_from_response
+from ._errors import (
+    APIError,
+    ClientClosedError,
+    ConfigurationError,
+    EnspaceError,
+    error_from_response,
+    scrub,
+)
 from ._http import Middleware, Request, Response, Timeout
 from ._observe import ClientStats, Hooks
 from ._outcome import may_resend
@@ -34,6 +42,7 @@ from ._retry import RetryBudget, RetryPolicy
 from ._routes import Route, route
 from ._session import Clock, Session, Sleep
 from ._version import __version__
+from .models._integrations import looks_secret
 from .transports import AiohttpTransport, Transport
 
 __all__ = ["EnspaceClient"]
@@ -114,8 +123,10 @@ class EnspaceClient(ResourceAccess):
         sleep: Sleep = asyncio.sleep,
         clock: Clock = time.monotonic,
     ):
-        if not api_key or not isinstance(api_key, str):
-            raise ConfigurationError(f"an API key is required (pass api_key= or set {_ENV_KEY})")
+        key = Secret(api_key) if isinstance(api_key, str) else None
+        # Out of this frame's locals: a traceback printed with capture_locals shows them.
+        del api_key
+        key = _checked_key(key)
         agent = f"enspace-async/{__version__}"
         self._options = _Options(
             base_url=parse_base_url(base_url, allow_insecure_http=allow_insecure_http),
@@ -124,7 +135,7 @@ class EnspaceClient(ResourceAccess):
             user_agent=f"{user_agent} {agent}" if user_agent else agent,
         )
         self._session = Session(
-            Secret(api_key),
+            key,
             transport or AiohttpTransport(),
             middlewares,
             base_url=self._options.base_url,
@@ -142,13 +153,16 @@ class EnspaceClient(ResourceAccess):
     def from_env(cls, **overrides: Any) -> EnspaceClient:
         """Build a client from ``ENSPACE_API_KEY``, ``ENSPACE_API_URL`` and
         ``ENSPACE_WORKSPACE_ID``; keyword arguments win over the environment."""
-        settings: dict[str, Any] = {
-            "api_key": os.environ.get(_ENV_KEY),
-            "workspace": os.environ.get(_ENV_WORKSPACE) or None,
-        }
-        if os.environ.get(_ENV_URL):
-            settings["base_url"] = os.environ[_ENV_URL]
-        return cls(**{**settings, **overrides})
+        # No local holds the key, so a traceback printed with its frames' locals cannot show it.
+        url = {"base_url": os.environ[_ENV_URL]} if os.environ.get(_ENV_URL) else {}
+        return cls(
+            **{
+                "api_key": os.environ.get(_ENV_KEY),
+                "workspace": os.environ.get(_ENV_WORKSPACE) or None,
+                **url,
+                **overrides,
+            }
+        )
 
     def _view(self, **changes: Any) -> Self:
         view = object.__new__(type(self))
@@ -191,7 +205,10 @@ class EnspaceClient(ResourceAccess):
         return self._session.closed
 
     def __repr__(self) -> str:
-        return f"<EnspaceClient {self.base_url} workspace={self.workspace!r}>"
+        options = getattr(self, "_options", None)  # absent while __init__ runs or if it failed
+        if options is None:
+            return "<EnspaceClient (not initialised)>"
+        return f"<EnspaceClient {options.base_url} workspace={options.workspace!r}>"
 
     async def __aenter__(self) -> Self:
         self._check_open()
@@ -240,8 +257,7 @@ class EnspaceClient(ResourceAccess):
         if not path.startswith("/"):
             raise ConfigurationError(f"path must start with '/', got {path!r}")
         custom = Route("custom", method.upper(), path, workspace_scoped)
-        response = await self._send(custom, path, encode_params(params), json)
-        return _decode(response, into)
+        return await self._exchange(custom, path, encode_params(params), json, into)
 
     @overload
     async def _call(
@@ -277,9 +293,22 @@ class EnspaceClient(ResourceAccess):
         """Call the route ``name`` of the route table; the path every resource method takes."""
         target = route(name)
         path = target.path(**(path_values or {}))
-        return _decode(await self._send(target, path, query or [], json), into)
+        return await self._exchange(target, path, query or [], json, into)
 
-    async def _send(self, target: Route, path: str, query: Query, json: Any) -> Response:
+    async def _exchange(self, target: Route, path: str, query: Query, json: Any, into: Any) -> Any:
+        request = self._request(target, path, query, json)
+        try:
+            response = await self._session.handler(request)
+            if not response.is_success:
+                raise _error(request, response)
+            return _decode(response, into)
+        except EnspaceError as error:
+            # The only text in an error the SDK did not write is the server's: redact the key
+            # and the request's secrets, in case the server echoed them.
+            scrub(error, self._secrets(request))
+            raise
+
+    def _request(self, target: Route, path: str, query: Query, json: Any) -> Request:
         self._check_open()
         options = self._options
         headers = self._scoped_headers(target) if target.workspace_scoped else options.headers
@@ -291,14 +320,10 @@ class EnspaceClient(ResourceAccess):
         if query:
             url = url.with_query(query)
         # Request copies the headers it is given, so the shared dicts above stay untouched.
-        request = Request(target.method, url, headers, content, options.timeout, route=target.name)
-        response = await self._session.handler(request)
-        if not response.is_success:
-            error = error_from_response(response.status, response.headers, response.content)
-            if not may_resend(request.method, response):
-                error.add_note(f"the {request.method} may have been applied: outcome unknown")
-            raise error
-        return response
+        return Request(target.method, url, headers, content, options.timeout, route=target.name)
+
+    def _secrets(self, request: Request) -> list[str]:
+        return [self._session.api_key.reveal(), *_body_secrets(request.content)]
 
     def _scoped_headers(self, target: Route) -> dict[str, str]:
         if self._options.scoped_headers is None:
@@ -307,6 +332,36 @@ class EnspaceClient(ResourceAccess):
                 f"{_ENV_WORKSPACE}, or use client.with_workspace(slug)"
             )
         return self._options.scoped_headers
+
+
+def _checked_key(key: Secret | None) -> Secret:
+    if key is None or not key.reveal():
+        raise ConfigurationError(f"an API key is required (pass api_key= or set {_ENV_KEY})")
+    return key
+
+
+def _error(request: Request, response: Response) -> APIError:
+    error = error_from_response(response.status, response.headers, response.content)
+    if not may_resend(request.method, response):
+        error.add_note(f"the {request.method} may have been applied: outcome unknown")
+    return error
+
+
+def _body_secrets(content: bytes | None) -> list[str]:
+    # The values of secret-looking keys (api_key, token...) in a JSON body, to redact.
+    try:
+        stack = [orjson.loads(content)] if content else []
+    except orjson.JSONDecodeError:
+        return []
+    found: list[str] = []
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            found += [v for k, v in value.items() if isinstance(v, str) and looks_secret(k)]
+            stack += value.values()
+        elif isinstance(value, list):
+            stack += value
+    return found
 
 
 def _check_workspace(workspace: str | None) -> str | None:

@@ -22,14 +22,22 @@
     │   └── ServerError             5xx
     └── DecodeError                 a 2xx body that is not JSON or does not fit its model
 
-Every error pickles, and no error text ever holds the API key: messages are built from the
-method, the path and the server's own error body.
+    OriginalError                   not an EnspaceError: the scrubbed stand-in for a library
+                                    exception, found as a TransportError's ``__cause__``
+
+Every error pickles, and nothing reachable from an error holds the API key. Messages are built
+from the method, the path and the server's own error body; a library exception (aiohttp's holds
+the request headers) is never chained, only an :class:`OriginalError` naming its type and
+message; and :func:`scrub` redacts the key, or a secret the request carried, that a server
+echoed into an error's body or headers.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+import traceback
+import urllib.parse
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -46,6 +54,7 @@ __all__ = [
     "DecodeError",
     "EnspaceError",
     "NotFoundError",
+    "OriginalError",
     "OutcomeUnknownError",
     "PermissionDeniedError",
     "ProtocolError",
@@ -57,9 +66,13 @@ __all__ = [
     "UnprocessableEntityError",
     "error_from_response",
     "parse_retry_after",
+    "redact",
+    "scrub",
+    "secret_forms",
 ]
 
 _EXCERPT = 200
+REDACTED = "[redacted]"
 
 
 class EnspaceError(Exception):
@@ -143,6 +156,35 @@ class OutcomeUnknownError(TransportError):
     """
 
     sent = True
+
+
+class OriginalError(Exception):
+    """The library exception behind an SDK error, reduced to its type name and message.
+
+    A transport chains this, never the library's own exception, because that one may hold the
+    request (aiohttp's ``request_info`` carries every header, the API key included).
+
+    Attributes:
+        type_name: the original exception's qualified type name
+            (``"aiohttp.client_exceptions.ClientPayloadError"``).
+        message: its message, without the request's secrets (see :func:`scrub`).
+    """
+
+    def __init__(self, type_name: str, message: str):
+        super().__init__(type_name, message)
+        self.type_name = type_name
+        self.message = message
+
+    @classmethod
+    def of(cls, exc: BaseException, message: str | None = None) -> OriginalError:
+        """Describe ``exc`` by its qualified type name and ``message`` (by default its str)."""
+        kind = type(exc)
+        return cls(
+            f"{kind.__module__}.{kind.__qualname__}", str(exc) if message is None else message
+        )
+
+    def __str__(self) -> str:
+        return f"{self.type_name}: {self.message}" if self.message else self.type_name
 
 
 def _rebuild(cls: type[Exception], args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Exception:
@@ -331,3 +373,75 @@ def _seconds_until(http_date: str, now: float | None) -> float | None:
         return None
     current = time.time() if now is None else now
     return max(when.timestamp() - current, 0.0)
+
+
+def secret_forms(secrets: Iterable[str]) -> list[str]:
+    """Each secret as sent and as a server may echo it (JSON-escaped, percent-encoded),
+    longest first so that a form holding another one is redacted whole."""
+    forms: set[str] = set()
+    for secret in secrets:
+        if secret:
+            forms |= {secret, orjson.dumps(secret).decode()[1:-1], urllib.parse.quote(secret)}
+            forms.add(urllib.parse.quote(secret, safe=""))
+    return sorted(forms, key=len, reverse=True)
+
+
+def redact(text: str, forms: Sequence[str]) -> str:
+    """Return ``text`` with every one of ``forms`` (see :func:`secret_forms`) replaced."""
+    for form in forms:
+        if form in text:
+            text = text.replace(form, REDACTED)
+    return text
+
+
+def scrub(error: BaseException, secrets: Iterable[str]) -> None:
+    """Redact ``secrets`` from an SDK error in place: its message, body excerpt, headers, args
+    and notes, and the same in every SDK error it chains to. A foreign exception in the chain
+    that mentions a secret (a JSON error's ``doc`` is the whole body) is replaced by an
+    :class:`OriginalError`.
+
+    The server's answer is the only text in an error that the SDK did not write; this is for
+    a server that echoes the key, or a secret the request carried, back into it.
+    """
+    forms = secret_forms(secrets)
+    if not forms:
+        return
+    for link in _chain(error):
+        for name, value in vars(link).items():
+            vars(link)[name] = _redacted(value, forms)
+        link.args = _redacted(link.args, forms)
+        for attribute in ("__cause__", "__context__"):
+            linked = getattr(link, attribute)
+            if linked is not None and not _ours(linked) and _mentions(linked, forms):
+                setattr(link, attribute, OriginalError.of(linked, redact(str(linked), forms)))
+
+
+def _ours(error: BaseException) -> bool:
+    return isinstance(error, EnspaceError | OriginalError)
+
+
+def _mentions(error: BaseException, forms: Sequence[str]) -> bool:
+    text = "".join(traceback.format_exception(error)) + repr(vars(error)) + repr(error.args)
+    return any(form in text for form in forms)
+
+
+def _chain(error: BaseException) -> Iterator[BaseException]:
+    """``error`` and the SDK errors it chains to, each once."""
+    seen: set[int] = set()
+    stack: list[BaseException | None] = [error]
+    while stack:
+        link = stack.pop()
+        if link is not None and _ours(link) and id(link) not in seen:
+            seen.add(id(link))
+            yield link  # the caller may replace its links before they are followed
+            stack += [link.__cause__, link.__context__]
+
+
+def _redacted(value: Any, forms: Sequence[str]) -> Any:
+    if isinstance(value, str):
+        return redact(value, forms)
+    if type(value) in (list, tuple):
+        return type(value)(_redacted(item, forms) for item in value)
+    if isinstance(value, dict):
+        return {key: _redacted(item, forms) for key, item in value.items()}
+    return value

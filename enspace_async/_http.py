@@ -13,7 +13,10 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 import attrs
 from yarl import URL
 
-__all__ = ["Handler", "Middleware", "Request", "Response", "Timeout", "compose"]
+__all__ = ["SECRET_HEADERS", "Handler", "Middleware", "Request", "Response", "Timeout", "compose"]
+
+# Headers whose values are credentials: kept out of reprs, and redacted from error texts.
+SECRET_HEADERS = frozenset({"x-api-key", "authorization", "proxy-authorization", "cookie"})
 
 
 @attrs.frozen

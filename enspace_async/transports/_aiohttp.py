@@ -13,8 +13,16 @@ from pathlib import Path
 
 import aiohttp
 
-from .._errors import ConnectError, ProtocolError, RequestTimeout, TLSError, TransportError
-from .._http import Request, Response, Timeout
+from .._errors import (
+    ConnectError,
+    OriginalError,
+    ProtocolError,
+    RequestTimeout,
+    TLSError,
+    TransportError,
+    scrub,
+)
+from .._http import SECRET_HEADERS, Request, Response, Timeout
 
 __all__ = ["AiohttpTransport"]
 
@@ -101,10 +109,9 @@ class AiohttpTransport:
     async def send(self, request: Request) -> Response:
         """Send ``request`` and read the whole response."""
         session = self._client_session()
-        method, path = request.method, request.url.path
         try:
             async with session.request(
-                method,
+                request.method,
                 request.url,
                 headers=request.headers,
                 data=request.content,
@@ -119,24 +126,11 @@ class AiohttpTransport:
                     content=content,
                     request=request,
                 )
-        except TransportError:
-            raise
-        except aiohttp.ConnectionTimeoutError as exc:
-            raise RequestTimeout(
-                "timed out connecting", method=method, path=path, sent=False
-            ) from exc
-        except (aiohttp.SocketTimeoutError, TimeoutError) as exc:
-            raise RequestTimeout(
-                "timed out waiting for the response", method=method, path=path
-            ) from exc
-        except (aiohttp.ClientSSLError, aiohttp.ServerFingerprintMismatch) as exc:
-            raise TLSError(f"TLS failed: {_tls_reason(exc)}", method=method, path=path) from exc
-        except aiohttp.ClientConnectorError as exc:
-            raise ConnectError(f"cannot connect: {exc.os_error}", method=method, path=path) from exc
-        except aiohttp.ClientPayloadError as exc:
-            raise ProtocolError("response body was cut short", method=method, path=path) from exc
-        except (aiohttp.ClientError, OSError) as exc:
-            raise ProtocolError(_describe(exc), method=method, path=path) from exc
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            error = _mapped(exc, request)
+        # Raised here, outside the except block, so that aiohttp's exception is not even the
+        # __context__: it holds the request headers, the key among them.
+        raise error
 
     async def _read(self, response: aiohttp.ClientResponse, request: Request) -> bytes:
         cap = self._max_response_size
@@ -176,6 +170,38 @@ def _too_large(request: Request, cap: int) -> ProtocolError:
     )
 
 
+def _mapped(exc: BaseException, request: Request) -> TransportError:
+    """The SDK error for an aiohttp or socket failure, chained to a scrubbed description."""
+    kind, message, sent = _classify(exc)
+    error = kind(message, method=request.method, path=request.url.path, sent=sent)
+    error.__cause__ = OriginalError.of(exc, _original_message(exc))
+    # aiohttp's messages may quote a malformed header line, and a server may echo the key.
+    scrub(error, [value for name, value in request.headers.items() if name in SECRET_HEADERS])
+    return error
+
+
+def _classify(exc: BaseException) -> tuple[type[TransportError], str, bool | None]:
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
+        return RequestTimeout, "timed out connecting", False
+    if isinstance(exc, aiohttp.SocketTimeoutError | TimeoutError):
+        return RequestTimeout, "timed out waiting for the response", None
+    if isinstance(exc, aiohttp.ClientSSLError | aiohttp.ServerFingerprintMismatch):
+        return TLSError, f"TLS failed: {_tls_reason(exc)}", None
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return ConnectError, f"cannot connect: {exc.os_error}", None
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        return ProtocolError, "response body was cut short", None
+    return ProtocolError, _describe(exc), None
+
+
+def _original_message(exc: BaseException) -> str:
+    if isinstance(exc, aiohttp.ClientResponseError):
+        # Its str() adds the URL (the query may hold filter values) and its request_info
+        # holds the headers: keep the status and the parser's message only.
+        return f"{exc.status}, message={exc.message!r}"
+    return str(exc)
+
+
 def _tls_reason(exc: BaseException) -> str:
     if isinstance(exc, aiohttp.ServerFingerprintMismatch):
         return "the certificate does not match the expected fingerprint"
@@ -188,4 +214,7 @@ def _describe(exc: BaseException) -> str:
         return "server closed the connection before answering"
     if isinstance(exc, ConnectionResetError | aiohttp.ClientConnectionResetError):
         return "connection reset by the server"
+    if isinstance(exc, aiohttp.ClientResponseError) and exc.message:
+        # The parser's first line ("Duplicate Content-Length", "Invalid character in chunk size").
+        return f"malformed response: {exc.message.splitlines()[0].rstrip(': ')}"
     return f"connection failed: {type(exc).__name__}"
