@@ -124,7 +124,7 @@ async def test_page_size_and_start(table_client: tuple[EnspaceClient, FakeTable]
     paginator = client.items.list("t", page_size=40, start=230)
     assert [i.id async for i in paginator] == list(range(230, 250))
     assert table.calls == [(230, 40)]
-    assert paginator.start == 250
+    assert paginator.start == 230  # every iteration starts there (test_promise_paging)
 
 
 async def test_collect_with_limit(table_client: tuple[EnspaceClient, FakeTable]) -> None:
@@ -160,10 +160,17 @@ async def collect_into(paginator: AsyncPaginator[Item], seen: list[int]) -> None
 async def test_an_error_mid_iteration_carries_the_offset_to_resume_from() -> None:
     table = FakeTable(250, fail_at=200)
     seen: list[int] = []
-    async with EnspaceClient("en.k", workspace="w", transport=MockTransport(table)) as client:
+    backoffs: list[float] = []
+
+    async def sleep(seconds: float) -> None:  # the retries' backoff, recorded, not waited
+        backoffs.append(seconds)
+
+    transport = MockTransport(table)
+    async with EnspaceClient("en.k", workspace="w", transport=transport, sleep=sleep) as client:
         with pytest.raises(ServerError) as caught:
             await collect_into(client.items.list("t"), seen)
         assert caught.value.resume_start == 200
+        assert len(backoffs) == 4  # the page was tried 5 times, the default
         table.fail_at = None
         rest = [i.id async for i in client.items.list("t", start=caught.value.resume_start)]
     assert seen + rest == list(range(250))
