@@ -43,7 +43,8 @@ class AiohttpTransport:
         ca_bundle: a PEM file of CAs to verify with instead of the system's.
         proxy: an HTTP proxy URL for every request.
         trust_env: read proxy settings and ``.netrc`` from the environment.
-        max_response_size: the largest body accepted, in bytes; ``None`` for no cap.
+        max_response_size: the largest body accepted, in bytes once decoded (a compressed
+            body is counted as it inflates, and reading stops at the cap); ``None`` for no cap.
     """
 
     def __init__(
@@ -135,9 +136,12 @@ class AiohttpTransport:
     async def _read(self, response: aiohttp.ClientResponse, request: Request) -> bytes:
         cap = self._max_response_size
         length = response.content_length
-        if cap is None or (length is not None and length <= cap):
+        # Content-Length counts the bytes on the wire: with a Content-Encoding, a 1 MB body can
+        # inflate to 1 GB, so then only the decoded bytes counted chunk by chunk can be trusted.
+        decoded = not response.headers.get("content-encoding")
+        if cap is None or (decoded and length is not None and length <= cap):
             return await response.read()
-        if length is not None:
+        if decoded and length is not None:
             raise _too_large(request, cap)
         chunks, size = [], 0
         async for chunk in response.content.iter_any():
