@@ -15,7 +15,7 @@ client, sending ``GET`` requests for one item from 16 concurrent tasks. Two case
 The workers start together once all are ready; the answers they receive during the measured
 window (after a warm-up of ``WARMUP`` seconds) are counted. ``value`` is the rate the server was sent (2xx and 429 answers per second)
 divided by R; ``share_429`` is the share of 429 answers and ``achieved`` the 2xx rate over R.
-Redis is the server named by ``ENSPACE_TEST_REDIS_URL``, or a ``redis-server`` started here.
+Redis is the server named by ``ENSPACE_TEST_REDIS_URL``, or one started here (``benchmarks/_redis.py``).
 """
 
 # ruff: noqa: RUF001 - the table prints the multiplication sign and en dashes
@@ -25,16 +25,16 @@ import asyncio
 import contextlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from ._server import Server, emulator, free_port
+from ._redis import running_redis as redis_server
+from ._server import Server, emulator
 
 __all__ = ["WORKERS", "measure", "redis_server", "run"]
 
@@ -47,36 +47,6 @@ CASES = {
     "local": "in-process limiters",
     "fixed": "in-process limiters, not adaptive",
 }
-
-
-@contextlib.contextmanager
-def redis_server() -> Iterator[str]:
-    """Yield the URL of a Redis: ``ENSPACE_TEST_REDIS_URL`` if it answers, else one started here."""
-    import redis
-
-    url = os.environ.get("ENSPACE_TEST_REDIS_URL", "redis://127.0.0.1:6390/0")
-    answers = False
-    with contextlib.suppress(redis.RedisError, OSError), redis.Redis.from_url(url) as client:
-        answers = bool(client.ping())
-    if answers:
-        yield url
-        return
-    binary = shutil.which("redis-server")
-    if binary is None:
-        raise RuntimeError("redis-server is not installed (apt-get install redis-server)")
-    port = free_port()
-    argv = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        assert process.stdout is not None
-        if not any("Ready to accept connections" in line for line in process.stdout):
-            raise RuntimeError(f"redis-server exited with {process.wait()}")
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        if process.stdout is not None:
-            process.stdout.close()
 
 
 def measure(

@@ -1,21 +1,32 @@
 """Shared test configuration.
 
 The emulator fixtures ``enspace_emulator`` and ``enspace_client`` come from the package's pytest
-plugin (``enspace_async.testing.pytest_plugin``, registered by the ``pytest11`` entry point).
+plugin (``_enspace_async_pytest``, registered by the ``pytest11`` entry point).
 ``raw_api`` calls that emulator with plain aiohttp, so tests check the wire contract without
 going through the SDK.
+
+``redis_url`` (a Redis for the whole run) and ``redis_server`` (a dedicated one a test may stop
+and start) are real ``redis-server`` processes (see ``benchmarks/_redis.py`` for where the binary
+comes from). Where there is none the Redis tests skip with one reason; ``ENSPACE_REQUIRE_REDIS=1``
+(set by ``.ci/run``) makes that a failure instead.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
-from typing import Any
+import os
+from collections.abc import AsyncIterator, Iterator, Mapping
+from typing import Any, NoReturn
 
 import aiohttp
 import orjson
+import pytest
 import pytest_asyncio
 
+from benchmarks._redis import NoRedisError, RedisServer, redis_binary, running_redis
 from enspace_async.testing import EnspaceEmulator
+
+pytest_plugins = ["pytester"]
+REQUIRE_REDIS = "ENSPACE_REQUIRE_REDIS"
 
 
 class RawApi:
@@ -60,3 +71,35 @@ async def raw_api(enspace_emulator: EnspaceEmulator) -> AsyncIterator[RawApi]:
     connector = aiohttp.TCPConnector(force_close=True)
     async with aiohttp.ClientSession(connector=connector) as session:
         yield RawApi(enspace_emulator, session)
+
+
+def no_redis(missing: NoRedisError) -> NoReturn:
+    """Skip the test for want of a Redis, or fail it when ``ENSPACE_REQUIRE_REDIS=1``."""
+    if os.environ.get(REQUIRE_REDIS) == "1":
+        pytest.fail(f"{missing}; {REQUIRE_REDIS}=1 makes this a failure", pytrace=False)
+    pytest.skip(str(missing))
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """The URL of a running Redis: ``ENSPACE_TEST_REDIS_URL`` if one answers, else one started
+    for the whole run."""
+    try:
+        with running_redis() as url:
+            yield url
+    except NoRedisError as missing:
+        no_redis(missing)
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    """A dedicated Redis the test may stop and start again."""
+    try:
+        server = RedisServer(redis_binary())
+    except NoRedisError as missing:
+        no_redis(missing)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

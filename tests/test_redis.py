@@ -1,9 +1,11 @@
 """RedisLimiter against a real redis-server: shared pacing, 429 feedback, pauses, retry budget,
 key hashing, the local fallback when Redis is down or slow, and rejoining when it is back.
 
-The server is the one ``ENSPACE_TEST_REDIS_URL`` names (``.ci/run`` starts one); when none
-answers there, the module starts ``redis-server`` itself on a free loopback port. Tests that stop
-and restart Redis start a dedicated server of their own.
+The server is the ``redis_url`` fixture of ``tests/conftest.py`` (``ENSPACE_TEST_REDIS_URL``,
+or a ``redis-server`` started for the run); tests that stop and restart Redis take a dedicated
+``redis_server``. Redis times slots and pauses with its own clock (``TIME``), so the tests read
+that clock around each call and check the slot falls inside, instead of allowing for a slow
+machine.
 """
 
 from __future__ import annotations
@@ -11,14 +13,10 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-import os
-import shutil
-import socket
 import subprocess
 import sys
-import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
@@ -27,90 +25,15 @@ import redis
 import redis.asyncio
 
 import enspace_async.redis as public
-from benchmarks._server import emulator
+from benchmarks._redis import DEFAULT_URL, RedisServer
+from benchmarks._server import emulator, free_port
 from benchmarks.bench_workers import measure
 from enspace_async import RateLimiter, RateLimitError, RateSignal
 from enspace_async.redis import LimiterUnavailableError, RedisLimiter
 from enspace_async.testing import EnspaceEmulator, RateLimit
 
 API_KEY = "en.RedisTestKey0123456789abcdefghijklmn"
-DEFAULT_URL = "redis://127.0.0.1:6390/0"
-
-
-def free_port() -> int:
-    """A loopback TCP port that was free a moment ago."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-class RedisServer:
-    """A ``redis-server`` subprocess on loopback, without persistence, that can be restarted."""
-
-    def __init__(self, port: int | None = None):
-        self.port = port or free_port()
-        self.process: subprocess.Popen[str] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        binary = shutil.which("redis-server")
-        assert binary, "redis-server is not installed (apt-get install redis-server)"
-        argv = [binary, "--port", str(self.port), "--bind", "127.0.0.1"]
-        argv += ["--save", "", "--appendonly", "no", "--loglevel", "notice"]
-        self.process = subprocess.Popen(
-            argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-        )
-        assert self.process.stdout is not None
-        for line in self.process.stdout:  # wait for the ready line, not for a timer
-            if "Ready to accept connections" in line:
-                return
-        raise RuntimeError(f"redis-server exited with {self.process.wait()}")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-            assert self.process.stdout is not None
-            self.process.stdout.close()
-            self.process = None
-
-
-def _answers(url: str) -> bool:
-    try:
-        with redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5) as r:
-            return bool(r.ping())
-    except (redis.RedisError, OSError):
-        return False
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> Iterator[str]:
-    """The URL of a running Redis: ``ENSPACE_TEST_REDIS_URL``, or one started here."""
-    url = os.environ.get("ENSPACE_TEST_REDIS_URL", DEFAULT_URL)
-    if _answers(url):
-        yield url
-        return
-    server = RedisServer()
-    server.start()
-    try:
-        yield server.url
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def redis_server() -> Iterator[RedisServer]:
-    """A dedicated Redis the test may stop and start again."""
-    server = RedisServer()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+EPS = 1e-5  # Redis' clock has microseconds; the scripts store floats with 17 digits
 
 
 class FakeClock:
@@ -122,6 +45,25 @@ class FakeClock:
 
 
 Make = Callable[..., RedisLimiter]
+Span = tuple[float, float]  # an instant of Redis' clock known to lie between two readings
+
+
+async def redis_time(limiter: RedisLimiter) -> float:
+    """Read Redis' clock, the one its scripts time slots and pauses with."""
+    seconds, micros = await limiter.redis.time()
+    return float(seconds + micros / 1_000_000)
+
+
+async def reserved_slot(limiter: RedisLimiter) -> Span:
+    """Reserve a slot; return when it is, bracketed: the wait counts from when the script ran."""
+    before = await redis_time(limiter)
+    wait, _ = await limiter.reserve(0.0)
+    return before + wait, await redis_time(limiter) + wait
+
+
+def apart(first: Span, later: Span) -> Span:
+    """The least and the most time between two bracketed instants."""
+    return later[0] - first[1] - EPS, later[1] - first[0] + EPS
 
 
 @pytest_asyncio.fixture
@@ -132,6 +74,7 @@ async def make(redis_url: str) -> AsyncIterator[Make]:
 
     def build(**options: Any) -> RedisLimiter:
         options.setdefault("namespace", namespace)
+        options.setdefault("timeout", 5.0)  # a loaded machine is not a slow Redis
         limiter = RedisLimiter(
             options.pop("url", redis_url), options.pop("key", API_KEY), **options
         )
@@ -144,12 +87,12 @@ async def make(redis_url: str) -> AsyncIterator[Make]:
 
 
 async def test_workers_sharing_a_key_take_consecutive_slots(make: Make) -> None:
-    a, b = make(max_rate=20), make(max_rate=20)
-    waits = [(await limiter.reserve(0.0))[0] for limiter in (a, b, a, b, a, b)]
-    for i, wait in enumerate(waits):
-        assert wait == pytest.approx(i * 0.05, abs=0.03)
-    assert waits == sorted(waits)
-    other = make(max_rate=20, key="en.AnotherKey0123456789abcdefghijklmn")
+    a, b = make(max_rate=1), make(max_rate=1)  # one slot a second; reserve() only tells waits
+    slots = [await reserved_slot(limiter) for limiter in (a, b, a, b, a, b)]
+    for i, slot in enumerate(slots):
+        low, high = apart(slots[0], slot)
+        assert low <= i * 1.0 <= high
+    other = make(max_rate=1, key="en.AnotherKey0123456789abcdefghijklmn")
     assert (await other.reserve(0.0))[0] == 0.0  # another key has its own bucket
 
 
@@ -204,9 +147,11 @@ async def test_low_remaining_holds_the_rate(make: Make) -> None:
 )
 async def test_a_pause_holds_every_worker(make: Make, signal: RateSignal, pause: float) -> None:
     a, b = make(max_rate=100, adaptive=False), make(max_rate=100, adaptive=False)
+    before = await redis_time(a)
     await a.feedback(0.0, signal)
-    wait, _ = await b.reserve(0.0)
-    assert wait == pytest.approx(pause, abs=0.05)
+    paused_until = (before + pause, await redis_time(a) + pause)
+    low, high = apart(paused_until, await reserved_slot(b))
+    assert low <= 0.0 <= high  # b's next slot is the end of the pause
     assert await b.current_rate() == 100.0  # not adaptive: paused, not cut
 
 
@@ -220,14 +165,14 @@ async def test_unlimited_until_the_first_429(make: Make) -> None:
 
 async def test_a_cold_start_429_estimates_the_rate_over_the_time_elapsed(make: Make) -> None:
     a = make(max_rate=None)
-    started = time.monotonic()
+    started = await redis_time(a)
     for _ in range(20):
         await a.feedback(0.0, RateSignal())
     await a.feedback(0.0, RateSignal(throttled=True))
-    elapsed = time.monotonic() - started  # Redis times the window with its own clock
+    elapsed = await redis_time(a) - started  # at least the window Redis timed
     rate = await a.current_rate()
-    assert rate <= 0.95 * 20 / 0.05 * 1.0001  # at least 0.05 s: a burst is not infinite
-    assert rate >= 0.95 * 20 / max(elapsed, 0.05) * 0.99  # not 20 successes as 20/s
+    assert rate <= 0.95 * 20 / 0.05 * (1 + EPS)  # at least 0.05 s: a burst is not infinite
+    assert rate >= 0.95 * 20 / max(elapsed, 0.05) * (1 - EPS)  # not 20 successes as 20/s
 
 
 async def test_the_retry_budget_is_shared(make: Make) -> None:
@@ -368,23 +313,23 @@ async def test_rejoins_when_redis_is_back(
     caplog.set_level(logging.INFO, logger="enspace_async.redis")
     clock = FakeClock()
     async with (
-        RedisLimiter(redis_server.url, API_KEY, max_rate=10, clock=clock) as a,
-        RedisLimiter(redis_server.url, API_KEY, max_rate=10, clock=clock) as b,
+        RedisLimiter(redis_server.url, API_KEY, max_rate=1, clock=clock, timeout=5.0) as a,
+        RedisLimiter(redis_server.url, API_KEY, max_rate=1, clock=clock, timeout=5.0) as b,
     ):
         assert (await a.reserve(0.0))[0] == 0.0
         redis_server.stop()
-        assert (await a.reserve(0.0))[0] == 0.0  # local bucket: 10 / 4 workers, fresh
-        assert (await a.reserve(0.0))[0] == pytest.approx(0.4)
+        assert (await a.reserve(0.0))[0] == 0.0  # local bucket: 1 / 4 workers, fresh
+        assert (await a.reserve(0.0))[0] == pytest.approx(4.0)
         assert a.degraded
         redis_server.start()  # same port, empty state
         clock.now = 0.49
         await a.reserve(0.0)
         assert a.degraded  # not probed yet
         clock.now = 0.5
-        first, _ = await a.reserve(0.0)
+        first = await reserved_slot(a)
         assert not a.degraded
-        second, _ = await b.reserve(0.0)
-        assert (first, second) == (0.0, pytest.approx(0.1, abs=0.03))  # shared again
+        low, high = apart(first, await reserved_slot(b))
+        assert low <= 1.0 <= high  # shared again: b's slot is one interval after a's
     messages = [r.getMessage() for r in caplog.records]
     assert sum("unavailable" in m for m in messages) == 1
     assert sum("available again" in m for m in messages) == 1
@@ -475,8 +420,9 @@ async def test_four_worker_processes_share_the_rate(
     with emulator(rate_limit=rate) as server:
         [shared] = await asyncio.to_thread(measure, server, redis_url, ["redis"], rate, 1.5)
     # Each alone would send at R (benchmarks/bench_workers.py shows that overshoot); together
-    # they send at R.
-    assert 0.9 <= shared["sent"] <= 1.06, shared
+    # they never send more. A loaded machine can only send less, so the floor here only catches
+    # workers that shut each other out; the benchmark reports how close to R they get.
+    assert 0.5 <= shared["sent"] <= 1.06, shared
     assert shared["share_429"] < 0.03, shared
 
 

@@ -20,7 +20,6 @@ import pytest_asyncio
 from typer.testing import CliRunner
 
 from benchmarks._server import emulator
-from benchmarks.bench_workers import redis_server
 from enspace_async import ConfigurationError, RateLimiter
 from enspace_async._bulk.checkpoint import Journal
 from enspace_async.cli._app import app
@@ -29,13 +28,6 @@ from enspace_async.testing import EnspaceEmulator
 
 ROOT = Path(__file__).resolve().parent.parent
 FIELDS = {"code": "inputText", "amount": "EnlNumber"}
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> Iterator[str]:
-    """``ENSPACE_TEST_REDIS_URL`` if a Redis answers there, else a ``redis-server`` started here."""
-    with redis_server() as url:
-        yield url
 
 
 def rows(count: int) -> Iterator[dict[str, Any]]:
