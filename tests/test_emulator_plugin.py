@@ -1,11 +1,13 @@
 """The pytest plugin's fixtures work as installed (entry point ``pytest11``), in pytest-asyncio's
-strict and auto modes, and cost a pytest run nothing until a test uses them."""
+strict and auto modes, and cost a pytest run nothing until a test uses them; ``add_item`` seeds
+exact rows."""
 
 from __future__ import annotations
 
 import pytest
 
-from enspace_async import EnspaceClient
+from enspace_async import ConfigurationError, EnspaceClient
+from enspace_async.models import Currency, Relation
 from enspace_async.testing import EnspaceEmulator
 
 USER_TESTS = """
@@ -127,3 +129,53 @@ def test_a_pytest_run_does_not_import_the_sdk_until_a_test_uses_it(
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", timeout=120)
     result.assert_outcomes(passed=2)
+
+
+async def test_add_item_seeds_exact_rows_the_api_serves(
+    enspace_emulator: EnspaceEmulator, enspace_client: EnspaceClient
+) -> None:
+    enspace_emulator.seed_type("suppliers", fields={"name": "inputText"})
+    acme = enspace_emulator.add_item("suppliers", {"name": "ACME Serviços"})
+    enspace_emulator.seed_type(
+        "contracts", fields={"title": "inputText", "price": "EnCurrency", "supplier": "EnRel"}
+    )
+    price = Currency(currency="BRL", value=3750.25)
+    row = enspace_emulator.add_item(
+        "contracts",
+        {"title": "Cleaning", "price": price, "supplier": {"reference": acme["reference"]}},
+        status="inactive",
+    )
+    assert enspace_emulator.items("contracts") == [row]
+    item = await enspace_client.items.get("contracts", row["reference"])
+    assert item.status == "inactive"
+    assert item.value("price", Currency) == price
+    assert item.value("supplier", Relation).id == acme["id"]  # expanded as a create expands it
+    assert await enspace_client.items.count("contracts", filters={"data.title": "Cleaning"}) == 1
+    assert not enspace_emulator.applied  # seeding is not a write the API applied
+
+
+def test_add_item_copies_the_data(enspace_emulator: EnspaceEmulator) -> None:
+    enspace_emulator.seed_type("places", fields={"address": "EnAddress"})
+    data = {"address": {"city": "Recife"}}
+    row = enspace_emulator.add_item("places", data)
+    data["address"]["city"] = "Olinda"
+    assert row["data"] == {"address": {"city": "Recife"}}
+
+
+def test_add_item_refuses_what_a_create_would_refuse(enspace_emulator: EnspaceEmulator) -> None:
+    with pytest.raises(ConfigurationError, match=r"no type 'contracts'.*seed_type"):
+        enspace_emulator.add_item("contracts", {"title": "x"})
+    enspace_emulator.seed_type(
+        "contracts",
+        fields=[
+            {"name": "Title", "slug": "title", "type": "inputText", "required": True},
+            {"name": "Amount", "slug": "amount", "type": "EnlNumber"},
+        ],
+    )
+    with pytest.raises(ConfigurationError) as refused:
+        enspace_emulator.add_item("contracts", {"amount": "many", "colour": "red"}, status="gone")
+    message = str(refused.value)
+    for problem in ("data.amount", "data.colour is not a field", "data.title is required"):
+        assert problem in message
+    assert "status must be one of ['active', 'inactive', 'archived']" in message
+    assert enspace_emulator.items("contracts") == []

@@ -8,9 +8,12 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self
 
+import orjson
 from aiohttp import web
 
 from .._client import EnspaceClient
+from .._converter import dumps
+from .._errors import ConfigurationError
 from ._context import HANDLERS
 from ._demo import field_specs, value_maker
 from ._faults import Faults
@@ -20,6 +23,7 @@ from ._ratelimit import RateLimit, RateLimiter
 from ._server import Dispatcher
 from ._state import SCOPES, ApiKey, RequestRecord, State, TypeState, Workspace
 from ._store import Row, now_iso
+from ._validate import validate_data
 
 __all__ = ["EnspaceEmulator"]
 
@@ -238,6 +242,44 @@ class EnspaceEmulator:
             for position, (ref, pool) in enumerate(pooled):
                 data[ref] = pool[(n * 7919 + position * 104729) % _POOL]
             add(ws, state, data, now, rng.getrandbits(32), "active")
+
+    def add_item(
+        self,
+        type_slug: str,
+        data: Mapping[str, Any],
+        *,
+        status: str = "active",
+        workspace: str | None = None,
+    ) -> Row:
+        """Store one item with exactly these values, checked as ``POST …/items`` checks them.
+
+        Args:
+            type_slug: a type made by :meth:`seed_type` or through the API.
+            data: values keyed by field ``refId``, as ``client.items.create`` takes them (models
+                included); a relation may give only the ``reference``.
+            status: ``"active"``, ``"inactive"`` or ``"archived"``.
+            workspace: the workspace slug (the default one without it).
+
+        Returns:
+            The stored row (a live dict: do not mutate). Seeding is not counted in
+            :attr:`applied`.
+
+        Raises:
+            ConfigurationError: there is no such type, or the API would refuse these values
+                (the message lists every problem).
+        """
+        ws = self.ws(workspace)
+        state = ws.type_state(type_slug)
+        if state is None:
+            raise ConfigurationError(f"no type {type_slug!r}: create it first with seed_type()")
+        # The values as the wire carries them: models encoded, and nothing shared with the caller.
+        values, errors = validate_data(orjson.loads(dumps(dict(data))), state, ws, partial=False)
+        if status not in item_handlers._STATUSES:
+            errors.append(f"status must be one of {list(item_handlers._STATUSES)}")
+        if errors:
+            raise ConfigurationError(f"add_item({type_slug!r}): " + "; ".join(errors))
+        bits = self.state.data_rng.getrandbits(32)
+        return item_handlers.add_item(ws, state, values, now_iso(), bits, status)
 
     def add_flow(
         self, type_slug: str, name: str, stages: Sequence[str], *, workspace: str | None = None
