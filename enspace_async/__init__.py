@@ -30,6 +30,7 @@ from ._outcome import outcome_unknown
 from ._paging import AsyncPaginator
 from ._ratelimit import LimiterBackend, LocalLimiterBackend, RateLimiter, RateSignal
 from ._retry import LocalRetryBudget, RetryBudget, RetryPolicy
+from ._sync import SyncEnspaceClient
 from ._version import __version__
 
 __all__ = [
@@ -71,6 +72,7 @@ __all__ = [
     "RetryPolicy",
     "RowError",
     "ServerError",
+    "SyncEnspaceClient",
     "TLSError",
     "Timeout",
     "TransportError",

@@ -8,7 +8,12 @@ import types
 
 import pytest
 
-PUBLIC_MODULES = ["enspace_async", "enspace_async.models", "enspace_async.transports"]
+PUBLIC_MODULES = [
+    "enspace_async",
+    "enspace_async.models",
+    "enspace_async.sync",
+    "enspace_async.transports",
+]
 
 
 @pytest.mark.parametrize("name", PUBLIC_MODULES)

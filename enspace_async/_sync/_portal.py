@@ -1,0 +1,281 @@
+"""The event loop a sync client runs its async client on, and the hand-over of calls to it.
+
+One :class:`Portal` per :class:`~enspace_async.SyncEnspaceClient` (shared by its views): it
+starts, on first use, one event loop in a daemon thread, and every call from any thread is
+handed to that loop as a task. So all the threads of a worker share one async client: one
+connection pool, one rate limiter, one retry budget. The async client only ever sees this loop.
+
+After ``os.fork()`` the child keeps the parent's loop and client untouched (they hold the
+parent's sockets and its epoll instance, which the child shares: closing them here would
+unregister or write on the parent's connections). It builds its own client and loop instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import os
+import threading
+import weakref
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from .._errors import ClientClosedError, ConfigurationError
+
+if TYPE_CHECKING:
+    from .._client import EnspaceClient
+
+__all__ = ["Portal"]
+
+T = TypeVar("T")
+# How long a waiting thread sleeps between checks that the loop thread is still alive, and
+# how long an interrupted call may take to unwind on the loop before the caller gives up.
+_POLL, _UNWIND = 5.0, 10.0
+_PORTALS: weakref.WeakSet[Portal] = weakref.WeakSet()
+# The parent's loops and clients, in a forked child: referenced forever, never used or closed.
+_INHERITED: list[object] = []
+
+
+class _Call:
+    """One coroutine handed to the loop, and the future the calling thread waits on."""
+
+    __slots__ = ("coro", "future", "task")
+
+    def __init__(self, coro: Coroutine[Any, Any, Any]):
+        self.coro = coro
+        self.future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        self.task: asyncio.Task[Any] | None = None
+
+    def settle(self, task: asyncio.Task[Any]) -> None:
+        if task.cancelled():
+            self.future.set_exception(asyncio.CancelledError())
+        elif (error := task.exception()) is not None:
+            self.future.set_exception(error)
+        else:
+            self.future.set_result(task.result())
+
+    def cancel(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+
+
+class _Loop:
+    """An event loop in a daemon thread, and the async client that lives on it."""
+
+    def __init__(self, client: EnspaceClient):
+        self.client = client
+        self.pid = os.getpid()
+        self.closing = False
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self._serve, name="enspace-sync-loop", daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        try:
+            self.loop.run_forever()
+            self.loop.run_until_complete(self._shutdown())
+        finally:
+            self.loop.close()
+
+    async def _shutdown(self) -> None:
+        """Cancel the calls still running, then close the client's session."""
+        tasks = asyncio.all_tasks() - {asyncio.current_task()}
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await self.client.aclose()
+        await self.loop.shutdown_asyncgens()
+        with contextlib.suppress(RuntimeError):  # no new thread to join it at interpreter exit
+            await self.loop.shutdown_default_executor()
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run ``coro`` on the loop and wait; an interrupt while waiting cancels it there."""
+        call = _Call(coro)
+        try:
+            self.loop.call_soon_threadsafe(self._begin, call)
+        except RuntimeError:  # the loop is closed
+            coro.close()
+            raise _closed() from None
+        try:
+            return self._wait(call.future)  # type: ignore[no-any-return]
+        except asyncio.CancelledError:
+            if not self.closing:
+                raise
+            error = _closed("the client was closed while this call ran; a write may have applied")
+            error.sent = True
+            raise error from None
+        except BaseException:
+            if not call.future.done():  # Ctrl-C (or another interrupt) in this thread
+                self._abandon(call)
+            raise
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+        """Start ``coro`` on the loop without waiting (cleanup from a finalizer)."""
+        if self.pid != os.getpid() or self.closing:
+            coro.close()
+            return
+        try:
+            self.loop.call_soon_threadsafe(self._begin, _Call(coro))
+        except RuntimeError:
+            coro.close()
+
+    def _begin(self, call: _Call) -> None:
+        if self.closing:
+            call.coro.close()
+            call.future.set_exception(_closed())
+        elif call.future.set_running_or_notify_cancel():
+            call.task = self.loop.create_task(call.coro)
+            call.task.add_done_callback(call.settle)
+        else:  # abandoned before it started
+            call.coro.close()
+
+    def _abandon(self, call: _Call) -> None:
+        """Cancel ``call`` on the loop and wait (boundedly) until it has unwound."""
+        if call.future.cancel():  # not started yet: _begin will close the coroutine
+            return
+        self.loop.call_soon_threadsafe(call.cancel)
+        concurrent.futures.wait([call.future], timeout=_UNWIND)
+
+    def _wait(self, future: concurrent.futures.Future[T]) -> T:
+        while True:
+            try:
+                return future.result(timeout=_POLL)
+            except TimeoutError:
+                if future.done():  # the call itself raised a TimeoutError
+                    raise
+                if not self.thread.is_alive():  # stopped under us (interpreter exit)
+                    raise _closed() from None
+
+    def stop(self) -> None:
+        """Stop the loop: cancel running calls, close the session, end the thread."""
+        if self.closing or self.pid != os.getpid():
+            return
+        self.closing = True
+        if threading.current_thread() is self.thread:  # closed from a callback on the loop
+            self.loop.stop()
+            return
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join()
+
+
+class Portal:
+    """Where the calls of a sync client and its views run: one async client on one loop.
+
+    Args:
+        build: makes the async client (again in a forked child).
+        follows_fork: whether ``build`` may run again in a forked child; ``False`` when the
+            caller passed in objects (a transport) that may hold the parent's connections.
+    """
+
+    def __init__(self, build: Callable[[], EnspaceClient], *, follows_fork: bool = True):
+        self._build = build
+        self._follows_fork = follows_fork
+        self._lock = threading.Lock()
+        self._client: EnspaceClient | None = build()  # None: closed, or not built in this process
+        self._last = self._client  # for reading settings and counters after close
+        self._loop: _Loop | None = None
+        self._running: list[_Loop] = []  # what the finalizer stops
+        self.closed = False
+        self.generation = 0  # bumped by every fork: what was made before belongs to the parent
+        weakref.finalize(self, _stop, self._running)
+        _PORTALS.add(self)
+
+    def client(self) -> EnspaceClient:
+        """The async client of this process; refuses inside a running event loop."""
+        if asyncio._get_running_loop() is not None:
+            raise ConfigurationError(
+                "SyncEnspaceClient cannot be called from inside a running event loop (it would "
+                "block the loop, or deadlock on its own): use EnspaceClient and await its "
+                "methods in async code"
+            )
+        return self._client or self._rebuild()
+
+    def last(self) -> EnspaceClient:
+        """The async client most recently built, even if closed (for settings and stats)."""
+        return self._last
+
+    def run(self, coro: Coroutine[Any, Any, T], generation: int | None = None) -> T:
+        """Run ``coro`` on the loop and return its result in the calling thread."""
+        if generation is not None and generation != self.generation:
+            coro.close()
+            raise ConfigurationError(
+                "this iterator was created before os.fork(), in the parent process: "
+                "create it again in this process"
+            )
+        loop = self._loop or self._start()
+        if loop is None:
+            coro.close()
+            raise _closed()
+        return loop.run(coro)
+
+    def spawn(self, coro: Coroutine[Any, Any, Any], generation: int) -> None:
+        """Start ``coro`` on the loop without waiting; dropped if it cannot run here."""
+        loop = self._loop
+        if loop is None or generation != self.generation:
+            coro.close()
+        else:
+            loop.spawn(coro)
+
+    def close(self) -> None:
+        """Close the async client and stop the loop thread; later calls raise."""
+        with self._lock:
+            self.closed = True
+            self._client, loop, self._loop = None, self._loop, None
+            self._running.clear()
+        if loop is not None:
+            loop.stop()
+
+    def _start(self) -> _Loop | None:
+        with self._lock:
+            if self._loop is None and not self.closed:
+                client = self._client or self._rebuild_locked()
+                self._loop = _Loop(client)
+                self._running.append(self._loop)
+            return self._loop
+
+    def _rebuild(self) -> EnspaceClient:
+        with self._lock:
+            return self._rebuild_locked()
+
+    def _rebuild_locked(self) -> EnspaceClient:
+        if self.closed:
+            raise _closed()
+        if self._client is None:
+            if not self._follows_fork:
+                raise ConfigurationError(
+                    "this SyncEnspaceClient was given transport= before os.fork(); that "
+                    "transport may hold the parent's connections: create the client in the "
+                    "child process (after the fork), or let the SDK build its transport"
+                )
+            self._client = self._last = self._build()
+        return self._client
+
+    def _forked(self) -> None:
+        """In a forked child: set the parent's loop and client aside, start afresh on use."""
+        _INHERITED.append((self._loop, self._client))
+        self._lock = threading.Lock()  # another thread may have held it at the fork
+        self._client, self._loop = None, None
+        self._running.clear()
+        self.generation += 1
+
+
+def _closed(
+    message: str = "this SyncEnspaceClient is closed; create a new one",
+) -> ClientClosedError:
+    return ClientClosedError(message)
+
+
+def _stop(running: list[_Loop]) -> None:
+    """The finalizer: the portal was collected, or the interpreter exits."""
+    for loop in running:
+        loop.stop()
+
+
+def _after_fork_in_child() -> None:
+    for portal in list(_PORTALS):
+        portal._forked()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
