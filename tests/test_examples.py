@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import os
 import re
@@ -164,3 +165,74 @@ def test_quickstart_runs_as_a_script_on_a_fresh_interpreter() -> None:
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     assert result.stdout.splitlines()[-1] == "done"
+
+
+# The README's code blocks, run as its reader would run them.
+
+README = EXAMPLES.parent / "README.md"
+
+
+def readme_blocks(section: str, language: str) -> list[str]:
+    """The ``language`` code blocks of the README section whose heading is ``section``."""
+    text = README.read_text().split(f"\n## {section}\n", 1)[1].split("\n## ", 1)[0]
+    return re.findall(rf"^```{language}\n(.*?)^```$", text, re.S | re.M)
+
+
+async def test_readme_quickstart_runs_against_enspace_emulator_demo_data() -> None:
+    console = readme_blocks("Quickstart", "console")[0]
+    assert "$ enspace emulator --demo-data\n" in console
+    enspace = Path(sys.executable).with_name("enspace")  # the console script pip installed
+    server = await asyncio.create_subprocess_exec(
+        enspace, "emulator", "--port", "0", "--demo-data", stdout=asyncio.subprocess.PIPE
+    )
+    try:
+        assert server.stdout is not None
+        async with asyncio.timeout(30):
+            printed = [(await server.stdout.readline()).decode() for _ in range(4)]
+        shown = console.splitlines()[2:6]  # the README's copy of them, key and port elided
+        assert [line.split("=")[0] for line in printed] == [line.split("=")[0] for line in shown]
+        assert printed[3] == shown[3] + "\n"  # the workspace
+        exports = "".join(printed[1:])  # pasted into another shell, as the README says
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ENSPACE_")}
+        shell = await asyncio.create_subprocess_exec(
+            "bash",
+            "-c",
+            f'{exports}exec "{sys.executable}" -X dev -W error -',
+            env=env,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        async with asyncio.timeout(60):
+            out, err = await shell.communicate(readme_blocks("Quickstart", "python")[0].encode())
+    finally:
+        server.terminate()
+        await server.wait()
+    assert shell.returncode == 0, err.decode()
+    assert err == b""
+    lines = out.decode().splitlines()
+    assert lines[0] == "Contracts 250 items"
+    assert re.fullmatch(r"created CON[0-9A-F]+ 20\d\d-\d\d-\d\d .+", lines[1])
+    assert len(lines) == 2 + 3 + 2
+    assert lines[-2] == "1 found by search"
+    assert lines[-1].startswith("404 Not Found: item 'NOPE' not found (request_id=")
+
+
+@pytest.mark.parametrize("mode", ["auto", "strict", "strict, no autoload"])
+def test_readme_testing_your_code_runs_in_both_modes(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    [with_fixtures, without] = readme_blocks("Testing your code", "python")
+    [config] = readme_blocks("Testing your code", "toml")
+    files = {"test_fixtures": with_fixtures}
+    if mode == "auto":
+        files["test_without"] = without  # an unmarked test of its own: auto mode only
+    else:
+        config = "\n".join(line for line in config.splitlines() if "asyncio_mode" not in line)
+    pytester.makepyprojecttoml(config)
+    pytester.makepyfile(**files)
+    options = ["-p", "no:cacheprovider", "-W", "error"]
+    if mode.endswith("no autoload"):
+        monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+        options += ["-p", "asyncio", "-p", "enspace_async"]
+    pytester.runpytest_subprocess(*options, timeout=120).assert_outcomes(passed=len(files))

@@ -1,14 +1,20 @@
 """Run the emulator standalone: ``python -m enspace_async.testing --port 8765 --demo-data``.
 
-Once serving it prints one machine-readable line, then runs until Ctrl-C or SIGTERM::
+Once serving it prints one machine-readable line and the three settings to paste into a shell
+for the SDK's ``EnspaceClient.from_env()`` and the ``enspace`` CLI, then runs until Ctrl-C or
+SIGTERM::
 
     ENSPACE_EMULATOR url=http://127.0.0.1:8765 key=en.xxx workspace=acme
+    export ENSPACE_API_URL=http://127.0.0.1:8765
+    export ENSPACE_API_KEY=en.xxx
+    export ENSPACE_WORKSPACE_ID=acme
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import shlex
 import signal
 from collections.abc import Sequence
 
@@ -77,14 +83,18 @@ async def serve(
     ready: asyncio.Event | None = None,
 ) -> None:
     """Serve until ``stop`` is set (or SIGINT/SIGTERM when it is not given); set ``ready`` once
-    the ready line is printed."""
+    the ready lines are printed."""
     emu = build(args)
     stop = stop or _signal_event()
     async with emu:
-        print(
-            f"ENSPACE_EMULATOR url={emu.url} key={emu.api_key} workspace={emu.workspace}",
-            flush=True,
-        )
+        settings = {
+            "ENSPACE_API_URL": emu.url,
+            "ENSPACE_API_KEY": emu.api_key,
+            "ENSPACE_WORKSPACE_ID": emu.workspace or "",
+        }
+        ready_line = f"ENSPACE_EMULATOR url={emu.url} key={emu.api_key} workspace={emu.workspace}"
+        exports = [f"export {name}={shlex.quote(value)}" for name, value in settings.items()]
+        print(ready_line, *exports, sep="\n", flush=True)
         if ready is not None:
             ready.set()
         await stop.wait()
