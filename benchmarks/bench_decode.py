@@ -4,8 +4,10 @@ Contenders, all fed the same bytes: ``enspace_async._converter.decode(body, list
 then cattrs), pydantic v2 (``TypeAdapter(list[Model]).validate_json``), msgspec
 (``msgspec.json.decode(body, type=list[Struct])``), and the model-less floors ``json.loads``
 and ``orjson.loads``. Every model is the equivalent of :class:`enspace_async.models.Item`:
-the same fields, frozen, aware datetimes, ``data`` kept as a plain dict. Ratios are
-``ours / theirs`` (lower is better). Target: within 1.5x of pydantic v2.
+the same fields, frozen, aware datetimes, ``data`` kept as a plain dict, only ``id`` and
+``reference`` required, unknown keys kept (pydantic ``extra="allow"``; msgspec cannot keep
+them). Ours also keeps what does not fit instead of failing the page; the others would raise.
+Ratios are ``ours / theirs`` (lower is better). Target: at most 1.0x pydantic v2.
 
 "Where the time goes" splits our decode into parsing (orjson) and structuring (cattrs), and
 names the functions cProfile finds heaviest inside structuring.
@@ -29,18 +31,18 @@ from enspace_async.models import Item
 from ._data import item_page
 from ._timing import interleaved, median
 
-TARGET = 1.5
+TARGET = 1.0
 PAGE_SIZE = 100
 
 
 class PydanticItem(pydantic.BaseModel):
     """pydantic v2 equivalent of ``Item``."""
 
-    model_config = pydantic.ConfigDict(frozen=True, extra="ignore")
+    model_config = pydantic.ConfigDict(frozen=True, extra="allow")
 
     id: int
     reference: str
-    status: str = "active"
+    status: str | None = None
     data: dict[str, Any] = pydantic.Field(default_factory=dict)
     created_at: datetime | None = None
     updated_at: datetime | None = None
@@ -51,7 +53,7 @@ class MsgspecItem(msgspec.Struct, frozen=True, kw_only=True):
 
     id: int
     reference: str
-    status: str = "active"
+    status: str | None = None
     data: dict[str, Any] = msgspec.field(default_factory=dict)
     created_at: datetime | None = None
     updated_at: datetime | None = None

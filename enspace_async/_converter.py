@@ -1,9 +1,36 @@
-"""The one cattrs converter: every body the SDK reads or writes goes through here.
+"""The one converter: every body the SDK reads or writes goes through here.
 
-It is cattrs' orjson converter with a few hooks registered at import: timestamps load as aware
-UTC datetimes and dump as ``2026-03-12T19:30:37.716Z``; "open" enums (``FieldType | str``) keep
-values they do not know as plain strings; unknown keys are ignored. Detailed validation stays
-on, because its field paths become the :class:`DecodeError` messages.
+The ENSPACE reference is "in development": a model stricter than the server makes a whole
+route unusable, a model looser than it invents data. So every response decodes by one rule:
+
+1. **Only identity is required**: the attributes a model declares without a default (``id``;
+   ``Item.reference``, ``ItemType.slug``, ``Field.refId``; the parts a value kind such as
+   :class:`~enspace_async.models.Currency` cannot lack). Identity is strict. An integer id is
+   an ``int`` or a string of digits (``"42"`` → 42); ``null``, ``true``, ``1.5``, ``""`` or
+   ``"ws-123"`` raise :class:`DecodeError` with a path and the value (``$[3].id``: got true).
+   A string identity is a non-empty string (an integer is taken as its digits: the docs show
+   the workspace id as ``"123"``). A number identity is an int or a float.
+2. **Everything else is optional**: absent → the attribute's default; ``null`` → ``None``
+   (collections: empty).
+3. **A value loads only as what it is, never coerced**: ``5`` is not a string, ``true`` not an
+   int, ``"3"`` not an int, an object not its repr. A relation (``Model | int``) takes an id, a
+   numeric string, an object or ``null``; one that also admits ``str`` keeps other strings
+   (an item's reference). Timestamps are ISO-8601 (``Z``, offsets, date-only) or epoch
+   seconds or milliseconds, and load as aware UTC datetimes.
+4. **Nothing is lost**: a value that does not fit (an unparseable timestamp, ``{}`` where a
+   user belongs, a nested object without its identity) leaves the attribute ``None`` (a
+   collection empty) and is kept raw in the model's ``extra`` under its wire key, with every key the model does
+   not declare. Dumping a model writes ``extra`` back, each raw value only where the attribute
+   is still ``None`` or its default, so a read-modify-write sends what the server sent.
+5. **Lists are whole**: a nested list in which one element does not fit is kept raw as a
+   whole. At the top of a response, a row without its identity raises a :class:`DecodeError`
+   naming ``$[N]``; ``error.rows`` holds the page with ``None`` in place of each bad row.
+6. **Writing**: models dump with their wire keys; ``Decimal`` is sent with its exact digits;
+   a value JSON cannot hold is a :class:`ConfigurationError`, before anything is sent.
+
+Every model registers its loader once at import (``models._wire.register``); the value kinds
+here are plain functions picked once per annotation, so decoding a page is one call per value.
+Types the SDK does not model (``client.request(into=MyClass)``) go through cattrs.
 """
 
 from __future__ import annotations
@@ -11,97 +38,312 @@ from __future__ import annotations
 import enum
 import types
 import typing
+from collections.abc import Callable
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any, TypeVar
 
 import orjson
 from cattrs import BaseValidationError, transform_error
 from cattrs.preconf.orjson import make_converter
 
-from ._errors import DecodeError, excerpt
+from ._errors import ConfigurationError, DecodeError, excerpt
 
-__all__ = ["converter", "decode", "dumps", "loads", "structure", "unstructure"]
+__all__ = [
+    "MODELS",
+    "Load",
+    "Misfit",
+    "converter",
+    "decode",
+    "dumps",
+    "format_datetime",
+    "kind_of",
+    "loads",
+    "show",
+    "structure",
+    "unstructure",
+]
 
 T = TypeVar("T")
+Load = Callable[[Any], Any]
 
 converter = make_converter(detailed_validation=True, forbid_extra_keys=False)
+#: The loader of every registered model, filled by ``models._wire.register``.
+MODELS: dict[type, Load] = {}
+_EPOCH_MS = 10**11  # a larger epoch number is milliseconds (1e11 seconds is the year 5138)
 
 
-def _load_datetime(value: Any, _: type) -> datetime:
-    if isinstance(value, str):  # the wire form first: it is nearly always a string
-        parsed = datetime.fromisoformat(value)
-    elif isinstance(value, datetime):
-        parsed = value
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        parsed = datetime.fromtimestamp(value, UTC)
-    else:
-        parsed = datetime.fromisoformat(value)
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+class Misfit(Exception):
+    """A value that does not fit its kind; the path is collected on the way up."""
+
+    def __init__(self, expected: str, value: Any, *, missing: bool = False, text: str = ""):
+        super().__init__(expected)
+        self.expected, self.value, self.missing, self.text = expected, value, missing, text
+        self.steps: list[str] = []
+
+    def __str__(self) -> str:
+        return self.describe()[0]
+
+    def at(self, step: str) -> Misfit:
+        """Record that the misfit is inside ``step`` (``.id``, ``[3]``) and return it."""
+        self.steps.append(step)
+        return self
+
+    def describe(self) -> tuple[str, str]:
+        """The message and the ``$…`` path."""
+        path = "$" + "".join(reversed(self.steps))
+        if self.text:
+            return self.text, path
+        if self.missing:
+            return f"{self.expected} is required but missing", path
+        return f"expected {self.expected}, got {show(self.value)}", path
 
 
-def format_datetime(value: datetime) -> str:
-    """Return ``value`` as the API writes timestamps: UTC, milliseconds, ``Z``."""
-    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    return aware.strftime("%Y-%m-%dT%H:%M:%S.") + f"{aware.microsecond // 1000:03d}Z"
+def show(value: Any) -> str:
+    """A value as JSON text, cut to 60 characters (for messages)."""
+    try:
+        text = orjson.dumps(value).decode()
+    except TypeError:
+        text = f"a {type(value).__name__}"
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _is_open_enum(tp: Any) -> bool:
-    # ``Enum | str``, optionally ``| None``.
-    args = [a for a in typing.get_args(tp) if a is not types.NoneType]
-    if typing.get_origin(tp) not in (typing.Union, types.UnionType) or len(args) != 2:
-        return False
-    kinds = {a for a in args if isinstance(a, type)}
-    return str in kinds and any(issubclass(a, enum.Enum) for a in kinds if a is not str)
+# --- value kinds: each takes a JSON value and returns it loaded, or raises Misfit -------------
 
 
-def _open_enum_hook(tp: Any) -> Any:
-    enum_type = next(a for a in typing.get_args(tp) if a not in (str, types.NoneType))
-    optional = types.NoneType in typing.get_args(tp)
+def _exact(*kinds: type, name: str) -> Load:
+    allowed = frozenset(kinds)
+    if len(allowed) == 1:
+        (only,) = allowed
 
-    def load(value: Any, _: type) -> Any:
-        if value is None and optional:
-            return None
-        if not isinstance(value, str):
-            raise TypeError(f"expected a string, got {type(value).__name__}")
-        try:
-            return enum_type(value)
-        except ValueError:
+        def load_one(value: Any) -> Any:
+            if type(value) is only:
+                return value
+            raise Misfit(name, value)
+
+        return load_one
+
+    def load(value: Any) -> Any:
+        if type(value) in allowed:
             return value
+        raise Misfit(name, value)
 
     return load
 
 
-def _is_json_object(tp: Any) -> bool:
-    return bool(tp == dict[str, Any])
+_SCALARS: dict[Any, tuple[tuple[type, ...], str]] = {
+    str: ((str,), "a string"),
+    int: ((int,), "an integer"),
+    float: ((int, float), "a number"),
+    bool: ((bool,), "a boolean"),
+    Decimal: ((int, float, Decimal), "a number"),
+}
 
 
-def _load_json_object(value: Any, _: type) -> dict[str, Any]:
-    # JSON object keys are always strings and values stay as parsed: a C-level copy instead
-    # of cattrs' key-by-key loop (the largest single cost of decoding an item page).
-    if not isinstance(value, dict):
-        raise TypeError(f"expected an object, got {type(value).__name__}")
-    return dict(value)
+def load_int_id(value: Any) -> int:
+    """An integer identity: an int, or a string of ASCII digits."""
+    if type(value) is int:
+        return value
+    if type(value) is str and value.isascii() and value.isdigit():
+        return int(value)
+    raise Misfit("an integer id", value)
 
 
-def _is_optional_datetime(tp: Any) -> bool:
-    return bool(tp == datetime | None)
+def _load_str_key(value: Any) -> str:
+    if type(value) is str and value:
+        return value
+    if type(value) is int:
+        return str(value)
+    raise Misfit("a non-empty string", value)
 
 
-def _load_optional_datetime(value: Any, _: type) -> datetime | None:
-    # Every model has optional timestamps: one direct hook instead of cattrs' generic
-    # Optional handling, which looks up the inner type's hook again on every value.
-    return None if value is None else _load_datetime(value, datetime)
+def load_datetime(value: Any) -> datetime:
+    """ISO-8601 text or an epoch number (seconds, or milliseconds) as an aware UTC datetime."""
+    if type(value) is str:
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            raise Misfit("an ISO-8601 timestamp", value) from None
+    elif type(value) in (int, float):
+        seconds = value / 1000 if abs(value) > _EPOCH_MS else value
+        try:
+            return datetime.fromtimestamp(seconds, UTC)
+        except (OverflowError, OSError, ValueError):
+            raise Misfit("a timestamp", value) from None
+    elif isinstance(value, datetime):
+        parsed = value
+    else:
+        raise Misfit("a timestamp", value)
+    zone = parsed.tzinfo
+    if zone is UTC:  # the wire form, "…Z"
+        return parsed
+    return parsed.replace(tzinfo=UTC) if zone is None else parsed.astimezone(UTC)
 
 
-converter.register_structure_hook(datetime, _load_datetime)
-converter.register_structure_hook_func(_is_optional_datetime, _load_optional_datetime)
-converter.register_structure_hook_func(_is_json_object, _load_json_object)
-converter.register_unstructure_hook(datetime, format_datetime)
-converter.register_unstructure_hook(date, date.isoformat)
-converter.register_structure_hook_factory(_is_open_enum, _open_enum_hook)
-converter.register_unstructure_hook_func(
-    _is_open_enum, lambda v: v.value if isinstance(v, enum.Enum) else v
-)
+def _load_object(value: Any) -> dict[str, Any]:
+    # A C-level copy: JSON object keys are strings and the values stay as parsed.
+    if type(value) is dict:
+        return dict(value)
+    raise Misfit("an object", value)
+
+
+def _load_anything(value: Any) -> Any:
+    return value
+
+
+def _list_of(item: Load) -> Load:
+    if item is _load_anything:
+        return lambda value: list(value) if type(value) is list else _raise("a list", value)
+
+    def load(value: Any) -> list[Any]:
+        if type(value) is not list:
+            raise Misfit("a list", value)
+        result = []
+        for index, element in enumerate(value):
+            try:
+                result.append(item(element))
+            except Misfit as exc:
+                raise exc.at(f"[{index}]") from None
+        return result
+
+    return load
+
+
+def _dict_of(item: Load) -> Load:
+    if item is _load_anything:
+        return _load_object
+
+    def load(value: Any) -> dict[str, Any]:
+        if type(value) is not dict:
+            raise Misfit("an object", value)
+        result = {}
+        for key, element in value.items():
+            try:
+                result[key] = item(element)
+            except Misfit as exc:
+                raise exc.at(f".{key}") from None
+        return result
+
+    return load
+
+
+def _relation(model: Load, *, keeps_strings: bool) -> Load:
+    def load(value: Any) -> Any:
+        kind = type(value)
+        if kind is dict:
+            return model(value)
+        if kind is int:
+            return value
+        if kind is str:
+            if value.isascii() and value.isdigit():
+                return int(value)
+            if keeps_strings and value:
+                return value
+        raise Misfit("an id or an object", value)
+
+    return load
+
+
+def _open_enum(kind: type[enum.Enum]) -> Load:
+    members = {m.value: m for m in kind}
+
+    def load(value: Any) -> Any:
+        if type(value) is str:
+            return members.get(value, value)
+        raise Misfit("a string", value)
+
+    return load
+
+
+def _closed_enum(kind: type[enum.Enum]) -> Load:
+    members = {m.value: m for m in kind}
+
+    def load(value: Any) -> Any:
+        try:
+            return members[value]
+        except (KeyError, TypeError):
+            raise Misfit(f"one of {sorted(members)}", value) from None
+
+    return load
+
+
+def _optional(inner: Load) -> Load:
+    return lambda value: None if value is None else inner(value)
+
+
+def _raise(expected: str, value: Any) -> Any:
+    raise Misfit(expected, value)
+
+
+def _fallback(tp: Any) -> Load:
+    """A type the SDK does not model: cattrs structures it, its errors become misfits."""
+
+    def load(value: Any) -> Any:
+        try:
+            return converter.structure(value, tp)
+        except (BaseValidationError, ValueError, TypeError, KeyError) as exc:
+            message, path = _cattrs_message(exc)
+            raise Misfit(_name(tp), value, text=message).at(path[1:]) from None
+
+    return load
+
+
+_KINDS: dict[tuple[Any, bool], Load] = {}
+
+
+def kind_of(tp: Any, *, identity: bool = False) -> Load:
+    """Return the loader of the annotation ``tp`` (an identity is strict, see rule 1)."""
+    key = (tp, identity)
+    found = _KINDS.get(key)
+    if found is None:
+        found = _KINDS[key] = _build(tp, identity)
+    return found
+
+
+def _build(tp: Any, identity: bool) -> Load:
+    if identity and tp is int:
+        return load_int_id
+    if identity and tp is str:
+        return _load_str_key
+    if tp in _SCALARS:
+        kinds, name = _SCALARS[tp]
+        return _exact(*kinds, name=name)
+    if tp is Any or tp is object:
+        return _load_anything
+    if tp is datetime:
+        return load_datetime
+    if isinstance(tp, type) and tp in MODELS:
+        return MODELS[tp]
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return _closed_enum(tp)
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin is list or tp is list:
+        return _list_of(kind_of(args[0]) if args else _load_anything)
+    if origin is dict or tp is dict:
+        return _dict_of(kind_of(args[1]) if args else _load_anything)
+    if origin in (typing.Union, types.UnionType):
+        return _union(tp, args)
+    return _fallback(tp)
+
+
+def _union(tp: Any, args: tuple[Any, ...]) -> Load:
+    present = [a for a in args if a is not types.NoneType]
+    optional = len(present) < len(args)
+    if len(present) == 1:
+        inner = kind_of(present[0])
+    elif models := [a for a in present if isinstance(a, type) and a in MODELS]:
+        inner = _relation(kind_of(models[0]), keeps_strings=str in present)
+    elif str in present and any(isinstance(a, type) and issubclass(a, enum.Enum) for a in present):
+        inner = _open_enum(next(a for a in present if a is not str))
+    elif all(a in _SCALARS for a in present):
+        kinds = tuple(k for a in present for k in _SCALARS[a][0])
+        inner = _exact(*kinds, name=" or ".join(_SCALARS[a][1] for a in present))
+    else:
+        return _fallback(tp)
+    return _optional(inner) if optional else inner
+
+
+# --- entry points ---------------------------------------------------------------------------
 
 
 def loads(content: bytes) -> Any:
@@ -119,18 +361,34 @@ def loads(content: bytes) -> Any:
 
 
 def structure(value: Any, into: Any) -> Any:
-    """Turn parsed JSON into ``into`` (a model, ``list[Model]``, ``int``…).
+    """Turn parsed JSON into ``into`` (a model, ``list[Model]``, ``int``…) by the rule above.
 
     Raises:
-        DecodeError: the value does not fit; its ``path`` says where.
+        DecodeError: an identity is broken (or the value is not of ``into`` at all); its
+            ``path`` names the place and its message the value. For a list, ``rows`` holds
+            the rows that decoded, ``None`` in place of each that did not.
     """
+    load = kind_of(into)
     try:
-        return converter.structure(value, into)
-    except (BaseValidationError, ValueError, TypeError, KeyError) as exc:
-        message, path = _describe(exc)
-        raise DecodeError(
+        return load(value)
+    except Misfit as exc:
+        message, path = exc.describe()
+        error = DecodeError(
             f"response does not fit {_name(into)}: {message}", path=path, excerpt=_peek(value)
-        ) from exc
+        )
+        if typing.get_origin(into) is list and type(value) is list:
+            error.rows = _rows(kind_of(typing.get_args(into)[0]), value)
+        raise error from None
+
+
+def _rows(load: Load, rows: list[Any]) -> list[Any]:
+    result = []
+    for row in rows:
+        try:
+            result.append(load(row))
+        except Misfit:
+            result.append(None)
+    return result
 
 
 def decode(content: bytes, into: Any) -> Any:
@@ -139,16 +397,59 @@ def decode(content: bytes, into: Any) -> Any:
 
 
 def unstructure(value: Any) -> Any:
-    """Turn models, enums and datetimes into plain JSON values."""
+    """Turn models, enums and datetimes into plain JSON values (``Decimal`` stays one)."""
     return converter.unstructure(value)
 
 
 def dumps(value: Any) -> bytes:
-    """Encode a value (models allowed) as JSON bytes."""
-    return orjson.dumps(converter.unstructure(value))
+    """Encode a value (models allowed) as JSON bytes; a ``Decimal`` keeps its exact digits.
+
+    Raises:
+        ConfigurationError: a value JSON cannot hold (an unknown type, a non-finite number).
+    """
+    try:
+        return orjson.dumps(converter.unstructure(value), default=_encode_other)
+    except TypeError as exc:
+        problem = str(exc)  # orjson names the type only, never the value
+    # Raised outside the except block: no chain to print.
+    raise ConfigurationError(
+        f"cannot send this value as JSON ({problem}); JSON holds strings, numbers, booleans, "
+        "None, lists, dicts, datetimes, models and finite Decimals"
+    )
 
 
-def _describe(exc: Exception) -> tuple[str, str]:
+def _encode_other(value: Any) -> Any:
+    if isinstance(value, Decimal) and value.is_finite():
+        return orjson.Fragment(str(value))
+    raise TypeError
+
+
+def format_datetime(value: datetime) -> str:
+    """Return ``value`` as the API writes timestamps: UTC, milliseconds, ``Z``."""
+    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return aware.strftime("%Y-%m-%dT%H:%M:%S.") + f"{aware.microsecond // 1000:03d}Z"
+
+
+def _is_open_enum(tp: Any) -> bool:
+    # ``Enum | str``, optionally ``| None``.
+    args = [a for a in typing.get_args(tp) if a is not types.NoneType]
+    if typing.get_origin(tp) not in (typing.Union, types.UnionType) or len(args) != 2:
+        return False
+    kinds = {a for a in args if isinstance(a, type)}
+    return str in kinds and any(issubclass(a, enum.Enum) for a in kinds if a is not str)
+
+
+# Classes the SDK does not register go through cattrs: give it the same value kinds.
+converter.register_structure_hook(datetime, lambda v, _: load_datetime(v))
+converter.register_structure_hook_factory(_is_open_enum, lambda tp: lambda v, _: kind_of(tp)(v))
+converter.register_unstructure_hook(datetime, format_datetime)
+converter.register_unstructure_hook(date, date.isoformat)
+converter.register_unstructure_hook_func(
+    _is_open_enum, lambda v: v.value if isinstance(v, enum.Enum) else v
+)
+
+
+def _cattrs_message(exc: Exception) -> tuple[str, str]:
     if isinstance(exc, BaseValidationError):
         first = transform_error(exc)[0]
         message, _, path = first.rpartition(" @ ")

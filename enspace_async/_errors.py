@@ -274,9 +274,13 @@ class DecodeError(EnspaceError):
     """A successful response whose body is not JSON or does not fit its model.
 
     Attributes:
-        path: where in the body the problem is (``"$[3].created_at"``), when known.
+        path: where in the body the problem is (``"$[3].id"``), when known.
         excerpt: the start of the body, at most 200 characters.
+        rows: for a list whose row lacks its identity, the rows that decoded, ``None`` in
+            place of each that did not (not pickled); otherwise ``None``.
     """
+
+    rows: list[Any] | None = None
 
     def __init__(self, message: str, *, path: str = "$", excerpt: str = ""):
         self.message = message

@@ -77,7 +77,9 @@ def test_jsonl_reading(tmp_path: Path) -> None:
 
 
 def test_writer_csv_and_jsonl() -> None:
-    item = Item(id=1, reference="R1", data={"code": "A", "ok": True, "tags": ["x"], "n": None})
+    item = Item(
+        id=1, reference="R1", status="active", data={"code": "A", "ok": True, "tags": ["x"], "n": None}
+    )
     out = io.StringIO()
     writer = RowWriter(out, "csv", ["code", "ok", "tags", "n"])
     writer.write(item)

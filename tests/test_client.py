@@ -57,6 +57,7 @@ async def test_headers_on_a_workspace_scoped_route() -> None:
     assert item == Item(
         id=11,
         reference="DEM11",
+        status="active",
         data={"nome": "Ana"},
         created_at=item.created_at,
         updated_at=item.updated_at,

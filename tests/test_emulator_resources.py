@@ -71,6 +71,9 @@ async def test_fields_crud(raw_api: RawApi, enspace_emulator: EnspaceEmulator) -
         "options": [],
         "config": {},
         "order": 0,
+        "defaultValue": None,
+        "position": None,
+        "active": True,
     }
     assert (await raw_api.call("POST", "/ws/types/deals/fields", json=body))[0] == 409
     path = f"/ws/types/deals/fields/{field['id']}"

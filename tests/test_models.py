@@ -306,9 +306,9 @@ FULL = {
     ),
     "integration": Integration(id=1, integration=PROVIDER, data={"a": 1}, status="paused"),
     "integration_provider": PROVIDER,
-    "workspace": Workspace(id=1, name="Acme", slug="acme", icon="x", created_at=DT0),
+    "workspace": Workspace(id="1", name="Acme", slug="acme", icon="x", created_at=DT0),
     "workspace_context": WorkspaceContext(
-        workspace=Workspace(id=1, name="Acme", slug="acme"),
+        workspace=Workspace(id="ws-1", name="Acme", slug="acme"),
         user=USER,
         member=Member(id=1),
         scopes=["read"],
@@ -353,7 +353,7 @@ def test_every_model_is_frozen_and_pickles(model: Any) -> None:
     assert pickle.loads(pickle.dumps(model)) == model
 
 
-def test_unknown_keys_are_ignored_and_new_values_stay_strings() -> None:
+def test_unknown_keys_are_kept_and_new_values_stay_strings() -> None:
     wire = {
         "id": 3,
         "refId": "holo",
@@ -364,9 +364,10 @@ def test_unknown_keys_are_ignored_and_new_values_stay_strings() -> None:
     field = structure(wire, Field)
     assert field.type == "EnHologram"
     assert not isinstance(field.type, FieldType)
-    assert field.options == [FieldOption(value=1, label="One")]
+    assert field.options == [FieldOption(value=1, label="One", extra={"color": "red"})]
+    assert field.extra == {"brand_new": {"nested": True}}
     member = structure({"id": 1, "type": "guest", "status": None, "tenant": 9}, Member)
-    assert (member.type, member.status) == ("guest", None)
+    assert (member.type, member.status, member.extra) == ("guest", None, {"tenant": 9})
 
 
 def test_a_new_provider_decodes() -> None:
@@ -408,12 +409,29 @@ def test_deletion_preview_and_context_keep_extra() -> None:
     ("wire", "model", "path"),
     [
         ({"id": "x"}, Member, "$.id"),
-        ({"id": 1, "user": {"id": 1, "created_at": "yesterday"}}, Member, "$.user.created_at"),
-        ({"id": 1, "tasks": [{"id": 1}, {"id": None}]}, Stage, "$.tasks[1].id"),
-        ({"id": 1, "type": 3, "refId": "r"}, Field, "$.type"),
+        ({"id": 1}, Field, "$.refId"),
+        ({"name": "Contracts"}, ItemType, "$.slug"),
+        ({"id": 1, "reference": ""}, Item, "$.reference"),
+        ([{"id": 1}, {"id": True}], list[Member], "$[1].id"),
     ],
 )
-def test_a_mismatch_names_its_field_path(wire: dict[str, Any], model: type, path: str) -> None:
+def test_a_broken_identity_names_its_path(wire: Any, model: Any, path: str) -> None:
     with pytest.raises(DecodeError) as caught:
         structure(wire, model)
     assert caught.value.path == path
+
+
+@pytest.mark.parametrize(
+    ("wire", "model", "key"),
+    [
+        ({"id": 1, "user": {"id": 1, "created_at": "yesterday"}}, Member, "user"),
+        ({"id": 1, "tasks": [{"id": 1}, {"id": None}]}, Stage, "tasks"),
+        ({"id": 1, "type": 3, "refId": "r"}, Field, "type"),
+    ],
+)
+def test_other_mismatches_are_kept_raw(wire: dict[str, Any], model: type, key: str) -> None:
+    decoded = structure(wire, model)
+    if key == "user":  # the user decodes; its timestamp is kept raw in its own extra
+        assert decoded.user.extra == {"created_at": "yesterday"}
+    else:
+        assert decoded.extra == {key: wire[key]}

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 from typing import Any
 
 import orjson
 import pytest
 
-from enspace_async import DecodeError
+from enspace_async import ConfigurationError, DecodeError
 from enspace_async._config import Secret
 from enspace_async._converter import dumps, structure, unstructure
 from enspace_async.models import (
@@ -82,8 +83,63 @@ def test_a_value_of_the_wrong_shape_raises_decode_error_with_its_path() -> None:
     with pytest.raises(DecodeError) as caught:
         ITEM.value("outros", list[Currency])
     assert caught.value.path.startswith("$.data.outros[0]")
-    with pytest.raises(KeyError):
+    with pytest.raises(DecodeError, match="absent") as caught:
         ITEM.value("missing", Currency)
+    assert caught.value.path == "$.data.missing"
+
+
+@pytest.mark.parametrize("kind", [Currency, Relation, Address, FileRef])
+@pytest.mark.parametrize("raw", [None, 3750.25, "43887x", True, [1]])
+def test_a_value_that_is_no_object_raises_with_its_path(kind: type, raw: Any) -> None:
+    item = Item(id=1, reference="R1", data={"v": raw})
+    with pytest.raises(DecodeError) as caught:
+        item.value("v", kind)
+    assert caught.value.path == "$.data.v"
+    assert orjson.dumps(raw).decode() in caught.value.message
+
+
+@pytest.mark.parametrize("kind", [Currency, Address, FileRef])
+def test_a_bare_id_is_no_currency_address_or_file(kind: type) -> None:
+    with pytest.raises(DecodeError) as caught:
+        Item(id=1, reference="R1", data={"v": 43887}).value("v", kind)
+    assert caught.value.path == "$.data.v"
+
+
+def test_a_relation_may_be_a_bare_id() -> None:
+    item = Item(id=1, reference="R1", data={"a": 43887, "b": "43887", "c": [7, {"id": 8}]})
+    assert item.value("a", Relation) == Relation(id=43887)
+    assert item.value("b", Relation) == Relation(id=43887)
+    assert item.value("c", list[Relation]) == [Relation(id=7), Relation(id=8)]
+    assert unstructure(Relation(id=7)) == {"id": 7}
+
+
+def test_files_keep_mime_type_and_a_list_decodes_as_a_list() -> None:
+    one = {"url": "https://f/a.png", "filename": "a.png", "mimeType": "image/png", "size": 9}
+    item = Item(id=1, reference="R1", data={"foto": one, "anexos": [one, FILE]})
+    assert item.value("foto", FileRef).mime == "image/png"
+    files = item.value("anexos", list[FileRef])
+    assert [f.mime for f in files] == ["image/png", "application/pdf"]
+
+
+def test_money_is_sent_exactly_as_a_decimal_and_read_back_as_one() -> None:
+    price = Currency(currency="BRL", value=Decimal("3750.10"))
+    body = dumps({"data": {"preco": price, "taxa": Decimal("0.1"), "big": Decimal("1E+2")}})
+    assert body == (
+        b'{"data":{"preco":{"currency":"BRL","value":3750.10,"originalValue":3750.10},'
+        b'"taxa":0.1,"big":1E+2}}'
+    )
+    read = Item(id=1, reference="R1", data=orjson.loads(body)["data"]).value("preco", Currency)
+    assert read.amount == Decimal("3750.1")
+    assert Currency(currency="BRL", value=0.1 + 0.2).amount == Decimal("0.30000000000000004")
+    assert structure(CURRENCY, Currency).amount == Decimal("3750.25")
+
+
+@pytest.mark.parametrize("bad", [Decimal("NaN"), Decimal("Infinity"), object(), 1j])
+def test_what_json_cannot_hold_is_a_configuration_error(bad: Any) -> None:
+    with pytest.raises(ConfigurationError, match="cannot send") as caught:
+        dumps({"data": {"x": bad}})
+    assert caught.value.__cause__ is None
+    assert caught.value.__context__ is None
 
 
 def test_values_write_their_wire_form() -> None:
@@ -221,12 +277,12 @@ def test_environment_is_checked() -> None:
         D4SignConfig(environment="qa")
 
 
-def test_secrets_load_from_strings_and_refuse_other_types() -> None:
+def test_secrets_load_from_strings_and_keep_other_types_raw_and_masked() -> None:
     assert structure({"token": None}, CertisignConfig).token is None
-    with pytest.raises(DecodeError) as caught:
-        structure({"token": 42}, CertisignConfig)
-    assert caught.value.path == "$.token"
-    assert "42" not in caught.value.message
+    assert structure({"token": "t"}, CertisignConfig).token == Secret("t")
+    odd = structure({"token": 42}, CertisignConfig)
+    assert (odd.token, odd.extra) == (None, {"token": 42})
+    assert "42" not in repr(odd)
 
 
 def test_a_relation_drops_its_display_on_write_only() -> None:

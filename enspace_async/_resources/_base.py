@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .._converter import structure
+from .._converter import show
+from .._errors import DecodeError
 from .._paging import MAX_PAGE_SIZE, AsyncPaginator, Query, list_query
 
 if TYPE_CHECKING:
@@ -49,10 +50,20 @@ class Resource:
 
 
 def parse_count(value: Any) -> int:
-    """Read a count answer: a bare integer, or ``{"count": n}`` on some routes."""
-    if isinstance(value, dict):
-        value = value.get("count")
-    count: int = structure(value, int)
+    """Read a count answer: a bare integer, or ``{"count": n}`` on some routes.
+
+    Raises:
+        DecodeError: not a non-negative whole number (``"42"``, ``3.9``, ``true``, ``-1``).
+    """
+    count = value.get("count") if type(value) is dict else value
+    if type(count) is float and count.is_integer():  # 3.0 is the number 3; 3.9 is no count
+        count = int(count)
+    if type(count) is not int or count < 0:
+        raise DecodeError(
+            f"a count must be a non-negative integer, got {show(count)}",
+            path="$.count" if type(value) is dict else "$",
+            excerpt=show(value),
+        )
     return count
 
 

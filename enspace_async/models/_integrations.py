@@ -15,6 +15,7 @@ from typing import Any
 import attrs
 
 from ._enums import IntegrationStatus
+from ._wire import register
 
 __all__ = ["Integration", "IntegrationProvider", "looks_secret", "masked"]
 
@@ -37,6 +38,7 @@ def _repr_data(data: Mapping[str, Any]) -> str:
     return repr(masked(data))
 
 
+@register
 @attrs.frozen(kw_only=True)
 class IntegrationProvider:
     """A kind of integration ENSPACE offers (Certisign, SendGrid…).
@@ -53,8 +55,10 @@ class IntegrationProvider:
     media: list[Any] = attrs.field(factory=list)
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    extra: dict[str, Any] = attrs.field(factory=dict)
 
 
+@register
 @attrs.frozen(kw_only=True)
 class Integration:
     """A workspace's integration with a provider.
@@ -63,6 +67,8 @@ class Integration:
         integration: the provider, or only its id when the server does not embed it.
         data: the provider settings as the server echoes them (never the secrets).
         status: an :class:`IntegrationStatus`, or a plain string if new.
+        extra: every other key of the response, and raw values that did not fit (its repr
+            hides secret-looking keys, like ``data``'s).
     """
 
     id: int
@@ -71,6 +77,7 @@ class Integration:
     status: IntegrationStatus | str | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    extra: dict[str, Any] = attrs.field(factory=dict, repr=_repr_data)
 
     @property
     def provider_id(self) -> int | None:

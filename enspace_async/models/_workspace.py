@@ -25,16 +25,24 @@ __all__ = [
 ]
 
 
+@register
 @attrs.frozen(kw_only=True)
 class Workspace:
-    """A workspace; its ``slug`` is what the ``en-workspace`` header carries."""
+    """A workspace; its ``slug`` is what the ``en-workspace`` header carries.
 
-    id: int
-    name: str
-    slug: str
+    Attributes:
+        id: a string, as the docs show it (``"123"``, ``"ws-123"``); a numeric id reads as
+            its digits.
+        extra: every other key of the response, and raw values that did not fit.
+    """
+
+    id: str
+    name: str | None = None
+    slug: str | None = None
     icon: str | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    extra: dict[str, Any] = attrs.field(factory=dict)
 
 
 @register
@@ -49,8 +57,8 @@ class WorkspaceContext:
     """
 
     workspace: Workspace | None = None
-    user: User | None = None
-    member: Member | None = None
+    user: User | int | None = None
+    member: Member | int | None = None
     scopes: list[str] = attrs.field(factory=list)
     settings: dict[str, Any] = attrs.field(factory=dict)
     extra: dict[str, Any] = attrs.field(factory=dict)
@@ -90,6 +98,7 @@ class WorkspaceDeletionPreview(WorkspaceStats):
     workspace: str | None = None
 
 
+@register
 @attrs.frozen(kw_only=True)
 class RequestLogEntry:
     """One request made with the caller's API key.
@@ -106,8 +115,10 @@ class RequestLogEntry:
     duration_ms: float | None = None
     workspace: str | None = None
     created_at: datetime | None = None
+    extra: dict[str, Any] = attrs.field(factory=dict)
 
 
+@register
 @attrs.frozen(kw_only=True)
 class ApiKey:
     """One of the caller's API keys; the secret itself is never sent.
@@ -124,3 +135,4 @@ class ApiKey:
     expires_at: datetime | None = None
     created_at: datetime | None = None
     last_used_at: datetime | None = None
+    extra: dict[str, Any] = attrs.field(factory=dict)

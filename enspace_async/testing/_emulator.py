@@ -57,6 +57,8 @@ class EnspaceEmulator:
         port: the port (0: a free one).
         log_limit: the most request records kept (the oldest half is dropped when full).
         sleep: how injected latency waits (injectable for tests).
+        shapes: ``"served"`` (its own shapes), or ``"documented"``: the same data as the
+            reference's pages show it (string workspace ids, ``{"choices"}`` options…).
     """
 
     def __init__(
@@ -69,8 +71,9 @@ class EnspaceEmulator:
         port: int = 0,
         log_limit: int | None = 100_000,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+        shapes: str = "served",
     ):
-        self.state = State(seed, log_limit)
+        self.state = State(seed, log_limit, shapes)
         self.faults = Faults(seed)
         self.rate_limiter = RateLimiter(rate_limit) if rate_limit is not None else None
         self._dispatcher = Dispatcher(self.state, self.faults, self.rate_limiter, sleep)

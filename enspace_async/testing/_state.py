@@ -15,6 +15,8 @@ from ._store import Collection, Row, now_iso
 __all__ = ["ApiKey", "RequestRecord", "State", "TypeState", "Workspace"]
 
 SCOPES = ("read", "write", "delete")
+#: What the emulator answers in: its own shapes, or the documented variants (_handlers/_shapes).
+SHAPES = ("served", "documented")
 WORKSPACE_COLLECTIONS = (
     "members",
     "roles",
@@ -153,8 +155,11 @@ class Workspace:
 class State:
     """Everything the emulator holds, plus its seeded random sources."""
 
-    def __init__(self, seed: int, log_limit: int | None):
+    def __init__(self, seed: int, log_limit: int | None, shapes: str = "served"):
+        if shapes not in SHAPES:
+            raise ValueError(f"shapes must be one of {SHAPES}, got {shapes!r}")
         self.seed = seed
+        self.shapes = shapes
         self.data_rng = random.Random(f"data-{seed}")
         self.key_rng = random.Random(f"keys-{seed}")
         self.workspaces: dict[str, Workspace] = {}

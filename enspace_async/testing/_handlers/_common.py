@@ -10,6 +10,7 @@ from .._problems import Problem, invalid
 from .._query import parse_query
 from .._state import Workspace
 from .._store import Collection, Row, later
+from . import _shapes as shapes
 
 __all__ = [
     "count_rows",
@@ -29,9 +30,9 @@ def list_rows(ctx: Ctx, rows: Collection | Sequence[Row]) -> list[Row]:
     return parse_query(ctx.query).page(rows)
 
 
-def count_rows(ctx: Ctx, rows: Collection) -> int:
+def count_rows(ctx: Ctx, rows: Collection) -> int | dict[str, int]:
     """Answer a count request from ``rows``."""
-    return parse_query(ctx.query, paged=False).count(rows)
+    return shapes.count(ctx, parse_query(ctx.query, paged=False).count(rows))
 
 
 def get_row(ctx: Ctx, rows: Collection, param: str, what: str) -> Row:

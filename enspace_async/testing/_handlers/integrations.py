@@ -7,6 +7,7 @@ from typing import Any
 from .._context import Ctx, handles
 from .._problems import invalid
 from .._store import Row
+from . import _shapes as shapes
 from ._common import get_row, list_rows, new_row
 
 __all__ = ["PROVIDERS"]
@@ -59,13 +60,14 @@ SECRETS = ("token", "api_key")
 @handles("integrations.list")
 def list_integrations(ctx: Ctx) -> list[Row]:
     """GET /integrations."""
-    return list_rows(ctx, ctx.ws.collections["integrations"])
+    return shapes.integrations(ctx, list_rows(ctx, ctx.ws.collections["integrations"]))
 
 
 @handles("integrations.get")
 def get_integration(ctx: Ctx) -> Row:
     """GET /integrations/{integration_id}."""
-    return get_row(ctx, ctx.ws.collections["integrations"], "integration_id", "integration")
+    row = get_row(ctx, ctx.ws.collections["integrations"], "integration_id", "integration")
+    return shapes.integration(ctx, row)
 
 
 def _check_settings(provider: dict[str, Any], data: Any) -> list[str]:
@@ -99,4 +101,4 @@ def create_integration(ctx: Ctx) -> Row:
     row = new_row(ctx.ws, "integrations", ctx.now, fields)
     ctx.ws.secrets[row["id"]] = {k: v for k, v in data.items() if k in SECRETS}
     ctx.applied(row["id"])
-    return row
+    return shapes.integration(ctx, row)

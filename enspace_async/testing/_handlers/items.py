@@ -72,7 +72,7 @@ def list_items(ctx: Ctx) -> list[Row]:
 
 
 @handles("items.count")
-def count_items(ctx: Ctx) -> int:
+def count_items(ctx: Ctx) -> int | dict[str, int]:
     """GET /ws/types/{slug}/items/count."""
     return count_rows(ctx, ctx.type_state().items)
 

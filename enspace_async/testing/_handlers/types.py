@@ -9,6 +9,7 @@ from .._context import Ctx, handles
 from .._problems import Problem, invalid
 from .._state import TypeState, Workspace
 from .._store import Row
+from . import _shapes as shapes
 from ._common import count_rows, delete_row, list_rows, pick, require_str, update_row
 
 __all__ = ["add_field", "add_form", "add_type"]
@@ -20,6 +21,7 @@ _TYPE_KEYS: dict[str, Any] = {
     "color": str,
     "settings": dict,
 }
+# The create-field page's body table and its curl example differ: both are accepted.
 _FIELD_KEYS: dict[str, Any] = {
     "name": str,
     "label": str,
@@ -27,7 +29,10 @@ _FIELD_KEYS: dict[str, Any] = {
     "required": bool,
     "config": dict,
     "order": int,
-    "options": list,
+    "options": (list, dict),
+    "defaultValue": (str, int, float, bool),
+    "position": int,
+    "active": bool,
 }
 
 
@@ -76,11 +81,31 @@ def add_field(ws: Workspace, state: TypeState, body: dict[str, Any], now: str) -
         "label": values.get("label") or values["name"],
         "type": values["type"],
         "required": bool(values.get("required")),
-        "options": values.get("options") or [],
+        "options": _options(values.get("options")),
         "config": values.get("config") or {},
         "order": values.get("order", len(state.fields)),
+        "defaultValue": values.get("defaultValue"),
+        "position": values.get("position"),
+        "active": values.get("active", True) is not False,
     }
     return state.fields.add(row)
+
+
+def _field_changes(body: dict[str, Any]) -> dict[str, Any]:
+    changes = pick(body, _FIELD_KEYS)
+    if "options" in changes:
+        changes["options"] = _options(changes["options"])
+    return changes
+
+
+def _options(value: Any) -> list[Any]:
+    """Options as stored: ``[{value, label}]``, from that list or ``{"choices": [...]}``."""
+    if isinstance(value, dict):
+        choices = value.get("choices")
+        if not isinstance(choices, list):
+            raise invalid("options must be a list or an object with a choices list")
+        return [{"value": c, "label": c} for c in choices]
+    return value or []
 
 
 def add_form(
@@ -106,7 +131,7 @@ def list_types(ctx: Ctx) -> list[Row]:
 
 
 @handles("types.count")
-def count_types(ctx: Ctx) -> int:
+def count_types(ctx: Ctx) -> int | dict[str, int]:
     """GET /ws/types/count."""
     return count_rows(ctx, ctx.ws.types)
 
@@ -148,7 +173,7 @@ def delete_type(ctx: Ctx) -> Row:
 @handles("fields.list")
 def list_fields(ctx: Ctx) -> list[Row]:
     """GET /ws/types/{slug}/fields."""
-    return list_rows(ctx, ctx.type_state().fields)
+    return shapes.fields(ctx, list_rows(ctx, ctx.type_state().fields))
 
 
 @handles("fields.create", status=201)
@@ -156,7 +181,7 @@ def create_field(ctx: Ctx) -> Row:
     """POST /ws/types/{slug}/fields."""
     row = add_field(ctx.ws, ctx.type_state(), ctx.body(), ctx.now)
     ctx.applied(row["id"])
-    return row
+    return shapes.field(ctx, row)
 
 
 def _field(ctx: Ctx) -> tuple[TypeState, Row]:
@@ -170,16 +195,16 @@ def _field(ctx: Ctx) -> tuple[TypeState, Row]:
 @handles("fields.get")
 def get_field(ctx: Ctx) -> Row:
     """GET /ws/types/{slug}/fields/{field_id}."""
-    return _field(ctx)[1]
+    return shapes.field(ctx, _field(ctx)[1])
 
 
 @handles("fields.update")
 def update_field(ctx: Ctx) -> Row:
     """PUT /ws/types/{slug}/fields/{field_id}: the refId cannot change."""
     state, row = _field(ctx)
-    state.fields.update(row, pick(ctx.body(), _FIELD_KEYS))
+    state.fields.update(row, _field_changes(ctx.body()))
     ctx.applied(row["id"])
-    return row
+    return shapes.field(ctx, row)
 
 
 @handles("fields.delete")

@@ -9,6 +9,7 @@ from .._problems import Problem
 from .._query import parse_query
 from .._state import State, Workspace
 from .._store import Row
+from . import _shapes as shapes
 from ._common import pick, require_str
 from .people import add_member
 from .types import slugify
@@ -57,7 +58,7 @@ def _counts(ws: Workspace) -> dict[str, int]:
 def list_workspaces(ctx: Ctx) -> list[Row]:
     """GET /workspaces: the workspaces this key may use."""
     rows = [r for r in ctx.state.workspace_rows if ctx.key.may_use(r["slug"])]
-    return parse_query(ctx.query).page(rows)
+    return shapes.workspaces(ctx, parse_query(ctx.query).page(rows))
 
 
 @handles("workspaces.create", status=201)
@@ -67,7 +68,7 @@ def create_workspace(ctx: Ctx) -> Row:
     if ctx.key.workspaces is not None:
         ctx.key.workspaces.add(ws.slug)
     ctx.applied(ws.slug)
-    return ws.row
+    return shapes.workspace(ctx, ws.row)
 
 
 @handles("workspaces.context")
@@ -77,7 +78,7 @@ def context(ctx: Ctx) -> dict[str, Any]:
         (m for m in ctx.ws.collections["members"] if m["email"] == ctx.state.user["email"]), None
     )
     return {
-        "workspace": ctx.ws.row,
+        "workspace": shapes.workspace(ctx, ctx.ws.row),
         "user": ctx.state.user,
         "member": member,
         "scopes": sorted(ctx.key.scopes),
