@@ -13,6 +13,8 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 import attrs
 from yarl import URL
 
+from ._config import seconds
+
 __all__ = ["SECRET_HEADERS", "Handler", "Middleware", "Request", "Response", "Timeout", "compose"]
 
 # Headers whose values are credentials: kept out of reprs, and redacted from error texts.
@@ -22,6 +24,9 @@ SECRET_HEADERS = frozenset({"x-api-key", "authorization", "proxy-authorization",
 @attrs.frozen
 class Timeout:
     """Limits in seconds for one attempt; ``None`` means no limit for that phase.
+
+    Each limit is ``None`` or a positive finite number; anything else is a
+    :class:`~enspace_async.ConfigurationError` when the Timeout is built.
 
     Attributes:
         total: the whole attempt, from connecting to the last byte of the body.
@@ -35,16 +40,22 @@ class Timeout:
     connect: float | None = 10.0
     read: float | None = None
 
+    def __attrs_post_init__(self) -> None:
+        for name in ("total", "connect", "read"):
+            object.__setattr__(self, name, seconds(f"timeout {name}", getattr(self, name)))
+
     @classmethod
     def of(cls, value: Timeout | float | None) -> Timeout:
-        """Return ``value`` as a :class:`Timeout`; a number sets ``total`` and keeps the rest."""
+        """Return ``value`` as a :class:`Timeout`; a number sets ``total`` and keeps the rest.
+
+        Raises:
+            ConfigurationError: ``value`` is not a positive finite number, a Timeout or None.
+        """
         if isinstance(value, Timeout):
             return value
         if value is None:
             return cls(total=None, connect=None, read=None)
-        if value <= 0:
-            raise ValueError(f"timeout must be positive, got {value!r}")
-        return attrs.evolve(cls(), total=float(value))
+        return attrs.evolve(cls(), total=seconds("timeout", value))
 
 
 def _freeze_headers(headers: Mapping[str, str]) -> Mapping[str, str]:

@@ -6,6 +6,8 @@ request, at most ``max_hops`` times; ``303`` turns the request into a bodiless `
 others keep the method and body. A redirect to another origin is never followed: it raises
 :class:`~enspace_async.APIError` naming the status and the foreign origin (never the full
 location, whose query might carry a token), so the other server never sees ``x-api-key``.
+A ``Location`` that is no http(s) URL (``http://[::1``, a bad port, ``javascript:``) is the
+same :class:`~enspace_async.APIError`, "malformed redirect location".
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
 def same_origin(a: URL, b: URL) -> bool:
     """Whether two absolute URLs share scheme, host and port."""
-    return a.scheme == b.scheme and a.host == b.host and a.port == b.port
+    # raw_host: the encoded host, which never raises (.host decodes IDNA, which can).
+    return a.scheme == b.scheme and a.raw_host == b.raw_host and a.port == b.port
 
 
 class RedirectMiddleware:
@@ -47,11 +50,26 @@ class RedirectMiddleware:
 
 
 def _target(request: Request, response: Response) -> URL:
-    location = URL(response.headers["location"])
-    target = request.url.join(location) if not location.is_absolute() else location
+    target = _resolve(request.url, response.headers["location"])
+    if target is None:
+        raise _refused(response, "malformed redirect location")
     if not same_origin(request.url, target):
         raise _refused(response, f"redirect to another origin ({target.origin()}) not followed")
     return target
+
+
+def _resolve(base: URL, location: str) -> URL | None:
+    """``location`` resolved against ``base`` (RFC 3986), or ``None`` if it is no http(s) URL.
+
+    Scheme-relative (``//host/x``) and relative forms resolve like absolute ones, so the
+    same-origin check sees the real target.
+    """
+    try:
+        target = base.join(URL(location))
+        target.origin()  # raises for a target without scheme or host
+    except ValueError:  # UnicodeError included: a host IDNA cannot encode
+        return None
+    return target if target.scheme in ("http", "https") else None
 
 
 def _follow(request: Request, status: int, target: URL) -> Request:

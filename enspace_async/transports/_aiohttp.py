@@ -12,8 +12,11 @@ import ssl as ssl_module
 from pathlib import Path
 
 import aiohttp
+from yarl import URL
 
+from .._config import expect, seconds, whole
 from .._errors import (
+    ConfigurationError,
     ConnectError,
     OriginalError,
     ProtocolError,
@@ -60,19 +63,22 @@ class AiohttpTransport:
         trust_env: bool = False,
         max_response_size: int | None = DEFAULT_MAX_RESPONSE_SIZE,
     ):
-        if pool_size < 1:
-            raise ValueError(f"pool_size must be at least 1, got {pool_size}")
+        ours = session is None or isinstance(session, aiohttp.ClientSession)
+        expect("session", session, ours, "an aiohttp.ClientSession or None")
         self._session = session
         self._owns_session = session is None
-        self._pool_size = pool_size
-        self._pool_size_per_host = pool_size_per_host
-        self._keepalive_timeout = keepalive_timeout
-        self._ssl: ssl_module.SSLContext | bool = (
-            ssl_module.create_default_context(cafile=str(ca_bundle)) if ca_bundle else ssl
-        )
-        self._proxy = proxy
+        self._pool_size = whole("pool_size", pool_size, 1)
+        self._pool_size_per_host = whole("pool_size_per_host", pool_size_per_host, 0)
+        self._keepalive_timeout = seconds("keepalive_timeout", keepalive_timeout)
+        expect("ssl", ssl, isinstance(ssl, ssl_module.SSLContext | bool), "an SSLContext or a bool")
+        self._ssl: ssl_module.SSLContext | bool = _context(ca_bundle) if ca_bundle else ssl
+        self._proxy = _proxy(proxy)
+        # A proxy's password is a secret too: redacted from error texts like the key.
+        self._secrets = [URL(proxy).password or ""] if proxy else []
+        expect("trust_env", trust_env, isinstance(trust_env, bool), "True or False")
         self._trust_env = trust_env
-        self._max_response_size = max_response_size
+        cap = max_response_size
+        self._max_response_size = None if cap is None else whole("max_response_size", cap, 1)
         self._closed = False
 
     @property
@@ -128,7 +134,7 @@ class AiohttpTransport:
                     request=request,
                 )
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-            error = _mapped(exc, request)
+            error = _mapped(exc, request, self._secrets)
         # Raised here, outside the except block, so that aiohttp's exception is not even the
         # __context__: it holds the request headers, the key among them.
         raise error
@@ -174,14 +180,37 @@ def _too_large(request: Request, cap: int) -> ProtocolError:
     )
 
 
-def _mapped(exc: BaseException, request: Request) -> TransportError:
+def _mapped(exc: BaseException, request: Request, secrets: list[str]) -> TransportError:
     """The SDK error for an aiohttp or socket failure, chained to a scrubbed description."""
     kind, message, sent = _classify(exc)
     error = kind(message, method=request.method, path=request.url.path, sent=sent)
     error.__cause__ = OriginalError.of(exc, _original_message(exc))
     # aiohttp's messages may quote a malformed header line, and a server may echo the key.
-    scrub(error, [value for name, value in request.headers.items() if name in SECRET_HEADERS])
+    sent_secrets = [value for name, value in request.headers.items() if name in SECRET_HEADERS]
+    scrub(error, sent_secrets + secrets)
     return error
+
+
+def _context(ca_bundle: object) -> ssl_module.SSLContext:
+    expect("ca_bundle", ca_bundle, isinstance(ca_bundle, str | Path), "a path to a PEM file")
+    try:
+        return ssl_module.create_default_context(cafile=str(ca_bundle))
+    except (OSError, ssl_module.SSLError) as exc:
+        error = ConfigurationError(f"ca_bundle {str(ca_bundle)!r} is no readable PEM file: {exc}")
+    raise error
+
+
+def _proxy(proxy: object) -> str | None:
+    # The proxy URL may hold a password: never quoted back.
+    if proxy is None:
+        return None
+    try:
+        url = URL(proxy) if isinstance(proxy, str) else None
+    except ValueError:
+        url = None
+    if url is None or url.scheme not in ("http", "https") or not url.raw_host:
+        raise ConfigurationError("proxy must be an http:// or https:// URL")
+    return str(proxy)
 
 
 def _classify(exc: BaseException) -> tuple[type[TransportError], str, bool | None]:
