@@ -15,11 +15,16 @@ from urllib.parse import quote
 import attrs
 from yarl import URL
 
+from ._errors import ConfigurationError
+
 __all__ = ["ROUTES", "Route", "route"]
 
 Source = Literal["D", "O", "A"]
 _FIELDS = re.compile(r"\{(\w+)\}")
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f]")
+# Control characters (C0, DEL, C1) and lone surrogates, which UTF-8 cannot encode.
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+# The resources' argument names, where the placeholder is named otherwise.
+_LABELS = {"slug": "type_slug", "ref": "reference"}
 _SAFE = re.compile(r"[A-Za-z0-9\-._~]+")
 
 
@@ -50,7 +55,8 @@ class Route:
         """Fill the template with percent-encoded values.
 
         Raises:
-            ValueError: a value is missing, empty, or holds ``/``, ``..`` or a control character.
+            ConfigurationError: a value is missing or of the wrong type, is empty, holds ``/``,
+                ``..``, a control character or a lone surrogate (see :func:`encode_segment`).
         """
         names = self.params
         if not names:
@@ -77,17 +83,35 @@ def _pattern(template: str) -> re.Pattern[str]:
     return re.compile(_FIELDS.sub(r"(?P<\1>[^/]+)", template))
 
 
-def encode_segment(name: str, value: str | int | None) -> str:
-    """Percent-encode one path segment, refusing values that could change the path."""
+def encode_segment(name: str, value: object) -> str:
+    """Percent-encode one path segment, refusing values that could change the path.
+
+    A placeholder ending in ``_id`` takes a non-negative integer; the others (a type slug, an
+    item reference) a string or an integer. Nothing that could climb out of the segment
+    (``/``, ``..``), break the request line (control characters) or fail to encode (a lone
+    surrogate) is sent.
+
+    Raises:
+        ConfigurationError: naming the argument and what to fix.
+    """
+    label = _LABELS.get(name, name)
     if value is None:
-        raise ValueError(f"{name} is required")
+        raise ConfigurationError(f"{label} is required")
+    if name.endswith("_id"):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ConfigurationError(f"{label} must be a non-negative integer, got {value!r}")
+        return str(value)
     if isinstance(value, bool) or not isinstance(value, str | int):
-        raise ValueError(f"{name} must be a string or an integer, got {type(value).__name__}")
+        raise ConfigurationError(
+            f"{label} must be a string or an integer, got {type(value).__name__}"
+        )
     text = str(value)
     if not text.strip():
-        raise ValueError(f"{name} must not be empty")
+        raise ConfigurationError(f"{label} must not be empty, got {text!r}")
     if "/" in text or ".." in text or _UNSAFE.search(text):
-        raise ValueError(f"{name} must not contain '/', '..' or control characters: {text!r}")
+        raise ConfigurationError(
+            f"{label} must not contain '/', '..', control characters or lone surrogates: {text!r}"
+        )
     return text if _SAFE.fullmatch(text) else quote(text, safe="")
 
 

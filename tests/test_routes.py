@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from enspace_async import ConfigurationError
 from enspace_async._routes import ROUTES, Route, route
 
 
@@ -65,3 +66,16 @@ def test_routes_are_frozen() -> None:
     r = Route("x.get", "GET", "/x")
     with pytest.raises(AttributeError):
         r.method = "POST"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("value", ["\ud800", "x\udfffy", "x\x85", "\x9f"])
+def test_lone_surrogates_and_c1_controls_are_refused(value: str) -> None:
+    with pytest.raises(ConfigurationError, match="reference must not contain"):
+        route("items.get").path(slug="t", ref=value)
+
+
+@pytest.mark.parametrize("value", [True, 1.5, "3", -1, None])
+def test_ids_are_non_negative_integers(value: object) -> None:
+    with pytest.raises(ConfigurationError, match="member_id"):
+        route("members.get").path(member_id=value)  # type: ignore[arg-type]
+    assert route("members.get").path(member_id=0) == "/ws/members/0"
