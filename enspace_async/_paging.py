@@ -1,30 +1,96 @@
-"""Lists: query encoding (§3 of the API notes) and the offset paginator.
+"""Lists: query encoding (§3 of the API notes), the page rules, and the offset paginator.
 
 The API returns bare arrays, pages with ``_start`` (an offset) and ``_limit``, and silently caps
 a page at 100 rows. A page shorter than asked for is therefore the last one — which only holds
-if we never ask for more than 100, so a larger ``page_size`` is refused up front.
+if we never ask for more than 100, so a larger ``page_size`` is refused up front. That rule is
+:func:`is_last_page`, and every reader of pages (the paginator, ``export``, ``iter_keyset``,
+``changes_since``) asks it; it refuses a page longer than asked, which a server ignoring
+``_limit`` would send forever.
+
+A query is built from what the caller means, never from what a value happens to hold: the
+paging and sorting names are arguments, not filters; an empty ``_in`` list matches no row
+(nothing is sent) instead of being dropped, which would match every row; and text that cannot
+be sent as it is (a lone surrogate) is refused rather than altered.
 """
 
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 from ._converter import format_datetime
-from ._errors import ConfigurationError, EnspaceError
+from ._errors import ConfigurationError, DecodeError, EnspaceError
 
-__all__ = ["MAX_PAGE_SIZE", "AsyncPaginator", "Query", "encode_params", "list_query"]
+__all__ = [
+    "MAX_PAGE_SIZE",
+    "AsyncPaginator",
+    "Query",
+    "encode_params",
+    "is_last_page",
+    "list_query",
+    "page_rows",
+]
 
 T = TypeVar("T")
 MAX_PAGE_SIZE = 100
 Query = list[tuple[str, str]]
 FetchPage = Callable[[int, int], Awaitable[list[T]]]
+# The query names the SDK sets itself, and the argument that sets each.
+RESERVED = {"_start": "start=", "_limit": "page_size=", "_sort": "sort=", "_q": "q="}
+_MANY = (list, tuple, set, frozenset)
 
 
-def encode_value(value: Any) -> str:
-    """Encode one filter value: datetimes as UTC ``…Z``, bools as ``true``/``false``."""
+def is_last_page(limit: int, received: int) -> bool:
+    """Return whether a page of ``received`` rows, asked with ``_limit=limit``, is the last.
+
+    Raises:
+        DecodeError: the page holds more rows than asked: the server ignores ``_limit``, and
+            paging on would never end.
+    """
+    if received > limit:
+        raise DecodeError(
+            f"the server sent {received} rows for _limit={limit}; a server that ignores _limit "
+            "cannot be paged"
+        )
+    return received < limit
+
+
+def page_rows(body: Any) -> list[Any]:
+    """Return the rows of a list answer, which must be a JSON array.
+
+    Raises:
+        DecodeError: the answer is anything else (an object, a string, ``null``, an empty body).
+    """
+    if isinstance(body, list):
+        return body
+    kind = "an empty body" if body is None else f"a JSON {_json_kind(body)}"
+    raise DecodeError(f"a list answer must be a JSON array, got {kind}")
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, str):
+        return "string"
+    return "boolean" if isinstance(value, bool) else "number"
+
+
+def check_text(what: str, text: str) -> str:
+    """Return ``text`` if it can be sent as it is (UTF-8 has no lone surrogates), else raise."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ConfigurationError(
+            f"{what} holds a lone surrogate, which cannot be sent: {text!r}"
+        ) from None
+    return text
+
+
+def encode_value(key: str, value: Any) -> str:
+    """Encode one query value: datetimes as UTC ``…Z``, bools as ``true``/``false``."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime):
@@ -32,24 +98,44 @@ def encode_value(value: Any) -> str:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, enum.Enum):
-        return encode_value(value.value)
-    if isinstance(value, str | int | float):
+        return encode_value(key, value.value)
+    if isinstance(value, str):
+        return check_text(f"the value of {key!r}", value)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigurationError(f"{key!r} is {value}: only finite numbers can be sent")
+    if isinstance(value, int | float):
         return str(value)
-    raise ConfigurationError(f"cannot send {type(value).__name__} as a query value")
+    raise ConfigurationError(f"cannot send {type(value).__name__} as the value of {key!r}")
 
 
-def encode_params(params: Mapping[str, Any] | None) -> Query:
-    """Encode query parameters; a list, tuple or set repeats the parameter once per value."""
+def encode_params(params: Mapping[str, Any] | None, what: str = "params") -> Query:
+    """Encode query parameters; a list, tuple or set repeats the parameter once per value.
+
+    An empty list would send nothing and so drop the condition: it is refused, except for a
+    ``_nin`` filter, which an empty list leaves matching every row anyway.
+
+    Raises:
+        ConfigurationError: a key that is not a non-empty string, a value that cannot be sent.
+    """
+    if params is None:
+        return []
+    if not isinstance(params, Mapping):
+        raise ConfigurationError(f"{what} must be a mapping, got {type(params).__name__}")
     query: Query = []
-    for key, value in (params or {}).items():
+    for key, value in params.items():
+        if not isinstance(key, str) or not key:
+            raise ConfigurationError(f"{what} keys must be non-empty strings, got {key!r}")
+        check_text(f"the {what} key", key)
         if value is None:
-            raise ConfigurationError(
-                f"filter {key!r} is None; use '{key}_null': True to match nulls"
-            )
-        if isinstance(value, list | tuple | set | frozenset):
-            query.extend((key, encode_value(v)) for v in value)
+            raise ConfigurationError(f"{key!r} is None; use '{key}_null': True to match nulls")
+        if not isinstance(value, _MANY):
+            query.append((key, encode_value(key, value)))
+        elif value or key.endswith("_nin"):
+            query.extend((key, encode_value(key, v)) for v in value)
         else:
-            query.append((key, encode_value(value)))
+            raise ConfigurationError(
+                f"{key!r} is an empty list, which would send nothing and match every row"
+            )
     return query
 
 
@@ -58,14 +144,63 @@ def list_query(
     filters: Mapping[str, Any] | None = None,
     sort: str | Iterable[str] | None = None,
     q: str | None = None,
-) -> Query:
-    """Build the filter, ``_sort`` and ``_q`` part of a list or count query."""
-    query = encode_params(filters)
+    **own: Any,
+) -> Query | None:
+    """Build the filter, ``_sort`` and ``_q`` part of a list or count query.
+
+    Args:
+        filters: the caller's filters; the paging and sorting names are refused here.
+        sort: ``"id:asc"`` or several keys.
+        q: full-text search.
+        own: filters the method sets from its own arguments (``item_type=`` for
+            ``type_slug=``); ``None`` when not given.
+
+    Returns:
+        The query, or ``None`` when a filter matches no row (an empty ``_in`` list), so that
+        nothing need be sent.
+
+    Raises:
+        ConfigurationError: a reserved name in ``filters``, a filter given twice, or a key,
+            value, ``sort`` or ``q`` that cannot be sent.
+    """
+    given = _merge(filters, {k: v for k, v in own.items() if v is not None})
+    empty_in = {k for k, v in given.items() if _matches_nothing(k, v)}
+    query = encode_params({k: v for k, v in given.items() if k not in empty_in}, "filters")
     if sort:
-        query.append(("_sort", sort if isinstance(sort, str) else ",".join(sort)))
+        query.append(("_sort", _sort_text(sort)))
+    if q is not None and not isinstance(q, str):
+        raise ConfigurationError(f"q must be a string, got {type(q).__name__}")
     if q:
-        query.append(("_q", q))
-    return query
+        query.append(("_q", check_text("q", q)))
+    return None if empty_in else query
+
+
+def _matches_nothing(key: object, value: object) -> bool:
+    return isinstance(key, str) and key.endswith("_in") and isinstance(value, _MANY) and not value
+
+
+def _merge(filters: Mapping[str, Any] | None, own: dict[str, Any]) -> dict[str, Any]:
+    if filters is None:
+        return own
+    if not isinstance(filters, Mapping):
+        raise ConfigurationError(f"filters must be a mapping, got {type(filters).__name__}")
+    for key in filters:
+        if key in RESERVED:
+            raise ConfigurationError(
+                f"filters may not set {key!r}: the SDK sets it; pass {RESERVED[key]} instead"
+            )
+        if key in own:
+            raise ConfigurationError(
+                f"filter {key!r} is given twice: in filters and by this method's own argument"
+            )
+    return {**own, **filters}
+
+
+def _sort_text(sort: str | Iterable[str]) -> str:
+    keys = [sort] if isinstance(sort, str) else sort
+    if not isinstance(keys, Iterable) or not all(isinstance(k, str) and k for k in keys):
+        raise ConfigurationError(f"sort must be a string or strings like 'id:asc', got {sort!r}")
+    return check_text("sort", ",".join(keys))
 
 
 def check_page_size(page_size: int) -> int:
@@ -83,44 +218,45 @@ def check_page_size(page_size: int) -> int:
 class AsyncPaginator(Generic[T]):
     """Iterate over every row of a list endpoint, one page at a time.
 
-    ``async for row in paginator`` yields rows; ``paginator.pages()`` yields whole pages.
-    ``paginator.start`` is the offset of the next page to fetch: after an error, pass the
-    error's ``resume_start`` as ``start=`` to pick up where it stopped.
+    ``async for row in paginator`` yields rows; ``paginator.pages()`` yields whole pages;
+    ``await paginator.collect()`` returns them as a list. Each of these runs the listing
+    afresh from ``start``: iterating twice fetches every page twice, and two loops over one
+    paginator at once each see every row. An error raised while paging carries
+    ``resume_start``, the offset of the page that failed: pass it as ``start=`` to pick up
+    where it stopped. A page that is not a JSON array, or longer than asked, raises
+    :class:`DecodeError` naming ``source`` and the offset.
 
     Args:
         fetch: ``fetch(start, limit)`` returns one page.
         page_size: rows per request, at most 100.
         start: the offset of the first row.
+        source: what the pages come from, for error messages (``"items.list GET /ws/..."``).
     """
 
-    def __init__(self, fetch: FetchPage[T], *, page_size: int = MAX_PAGE_SIZE, start: int = 0):
+    def __init__(
+        self,
+        fetch: FetchPage[T],
+        *,
+        page_size: int = MAX_PAGE_SIZE,
+        start: int = 0,
+        source: str = "the list",
+    ):
         if isinstance(start, bool) or not isinstance(start, int) or start < 0:
             raise ConfigurationError(f"start must be a non-negative integer, got {start!r}")
         self._fetch = fetch
         self.page_size = check_page_size(page_size)
         self.start = start
-        self._done = False
+        self.source = source
+
+    def __repr__(self) -> str:
+        return f"<AsyncPaginator {self.source} start={self.start} page_size={self.page_size}>"
 
     def __aiter__(self) -> AsyncIterator[T]:
-        return _Rows(self)
+        return _Rows(self.pages())
 
     def pages(self) -> AsyncIterator[list[T]]:
-        """Iterate page by page."""
+        """Iterate page by page, from ``start``."""
         return _Pages(self)
-
-    async def next_page(self) -> list[T]:
-        if self._done:
-            raise StopAsyncIteration
-        try:
-            page = await self._fetch(self.start, self.page_size)
-        except EnspaceError as exc:
-            exc.resume_start = self.start
-            raise
-        self.start += len(page)
-        self._done = len(page) < self.page_size
-        if not page:
-            raise StopAsyncIteration
-        return page
 
     async def collect(self, limit: int | None = None) -> list[T]:
         """Return every row (or the first ``limit``) as a list."""
@@ -133,22 +269,46 @@ class AsyncPaginator(Generic[T]):
 
 
 class _Pages(AsyncIterator[list[T]]):
+    """One run of a listing: the offset of the next page, and whether the last one came."""
+
     def __init__(self, paginator: AsyncPaginator[T]):
         self._paginator = paginator
+        self._offset = paginator.start
+        self._done = False
 
     async def __anext__(self) -> list[T]:
-        return await self._paginator.next_page()
+        if self._done:
+            raise StopAsyncIteration
+        paginator, offset = self._paginator, self._offset
+        try:
+            page = await paginator._fetch(offset, paginator.page_size)
+            self._done = is_last_page(paginator.page_size, len(page))
+        except EnspaceError as exc:
+            exc.resume_start = offset
+            if isinstance(exc, DecodeError):
+                _locate(exc, f"{paginator.source}, the page at offset {offset}")
+            raise
+        self._offset += len(page)
+        if not page:
+            raise StopAsyncIteration
+        return page
+
+
+def _locate(error: DecodeError, where: str) -> None:
+    """Say in ``error`` which page it came from; its path within the page stays."""
+    error.message = f"{where}: {error.message}"
+    error.args = (str(error),)
 
 
 class _Rows(AsyncIterator[T]):
-    def __init__(self, pages: AsyncPaginator[T]):
+    def __init__(self, pages: AsyncIterator[list[T]]):
         self._pages = pages
         self._buffer: list[T] = []
         self._index = 0
 
     async def __anext__(self) -> T:
         while self._index >= len(self._buffer):
-            self._buffer = await self._pages.next_page()
+            self._buffer = await anext(self._pages)
             self._index = 0
         row = self._buffer[self._index]
         self._index += 1

@@ -13,6 +13,9 @@
 * :func:`changes_since` pages by ``(updated_at, id)``: the rows of one timestamp in ``id`` order
   (``updated_at=t`` and ``id_gt``), then the rows after it (``updated_at_gt=t``), so rows that
   share a timestamp at a page boundary are neither repeated nor skipped.
+
+All three end where :func:`~enspace_async._paging.is_last_page` says the list ends (a page
+shorter than asked; one longer than asked raises :class:`DecodeError`), as the paginator does.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ import attrs
 
 from .._converter import format_datetime
 from .._errors import ConfigurationError, EnspaceError
-from .._paging import MAX_PAGE_SIZE, check_page_size
+from .._paging import MAX_PAGE_SIZE, check_page_size, is_last_page
 from ..models import Item
 
 if TYPE_CHECKING:
@@ -213,7 +216,7 @@ class Export(AsyncIterator[Item]):
         self._running.discard(task)
         if rows is None:
             self._stopped = True
-        elif self.total is None and rows < self._query.page_size:
+        elif self.total is None and is_last_page(self._query.page_size, rows):
             end = offset + self._query.page_size  # the rows seem to end here; the count decides
             self._end = end if self._end is None else min(self._end, end)
         self._fill()
@@ -278,12 +281,14 @@ async def iter_keyset(
     """Yield items in ``id`` order, paging by ``id_gt`` (see the module docstring)."""
     base = dict(filters or {})
     page_size = check_page_size(page_size)
+    if isinstance(after_id, bool) or not isinstance(after_id, int) or after_id < 0:
+        raise ConfigurationError(f"after_id must be a non-negative integer, got {after_id!r}")
     while True:
         page = await _page(items, type_slug, {**base, "id_gt": after_id}, "id:asc", page_size)
-        if not page:
-            return  # a short page is not trusted to be the end: lists may be cut
         for item in page:
             yield item
+        if is_last_page(page_size, len(page)):
+            return
         after_id = page[-1].id
 
 
@@ -309,7 +314,7 @@ async def changes_since(
         page = await _page(items, type_slug, {**base, op: stamp}, sort, page_size)
         for item in page:
             yield item
-        if len(page) < page_size:
+        if is_last_page(page_size, len(page)):
             return
         last = page[-1]
         stamp, op = _stamp(last), "updated_at_gt"

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .._converter import show
+from .._converter import show, structure
 from .._errors import DecodeError
-from .._paging import MAX_PAGE_SIZE, AsyncPaginator, Query, list_query
+from .._paging import MAX_PAGE_SIZE, AsyncPaginator, Query, list_query, page_rows
+from .._routes import route
 
 if TYPE_CHECKING:
     from .._client import EnspaceClient
@@ -33,19 +34,34 @@ class Resource:
         into: type[T],
         path: PathValues | None = None,
         *,
-        query: Sequence[tuple[str, str]] = (),
+        query: Sequence[tuple[str, str]] | None = (),
         page_size: int = MAX_PAGE_SIZE,
         start: int = 0,
     ) -> AsyncPaginator[T]:
-        async def fetch(offset: int, limit: int) -> list[T]:
-            page = [*query, ("_start", str(offset)), ("_limit", str(limit))]
-            return await self._client._call(name, path, query=page, into=list[into])  # type: ignore[valid-type]
+        """Page through the list route ``name``; a ``None`` query matches no row, unasked."""
+        target = route(name)
+        source = f"{name} {target.method} {target.path(**(path or {}))}"  # checks the path now
+        rows = list[into]  # type: ignore[valid-type]
 
-        return AsyncPaginator(fetch, page_size=page_size, start=start)
+        async def fetch(offset: int, limit: int) -> list[T]:
+            if query is None:
+                return []
+            page = [*query, ("_start", str(offset)), ("_limit", str(limit))]
+            body = await self._client._call(name, path, query=page)
+            return structure(page_rows(body), rows)  # type: ignore[no-any-return]
+
+        return AsyncPaginator(fetch, page_size=page_size, start=start, source=source)
 
     async def _count(
-        self, name: str, path: PathValues | None = None, *, query: Sequence[tuple[str, str]] = ()
+        self,
+        name: str,
+        path: PathValues | None = None,
+        *,
+        query: Sequence[tuple[str, str]] | None = (),
     ) -> int:
+        """Ask the count route ``name``; a ``None`` query matches no row, so it is 0 unasked."""
+        if query is None:
+            return 0
         return parse_count(await self._client._call(name, path, query=list(query)))
 
 
@@ -68,10 +84,16 @@ def parse_count(value: Any) -> int:
 
 
 def query_of(
-    filters: Mapping[str, Any] | None, sort: str | Iterable[str] | None, q: str | None
-) -> Query:
-    """The filter/sort/search part of a list query."""
-    return list_query(filters=filters, sort=sort, q=q)
+    filters: Mapping[str, Any] | None,
+    sort: str | Iterable[str] | None,
+    q: str | None,
+    **own: Any,
+) -> Query | None:
+    """The filter/sort/search part of a list query (``None``: it matches no row).
+
+    ``own`` are the filters a method sets from its own arguments (see :func:`list_query`).
+    """
+    return list_query(filters=filters, sort=sort, q=q, **own)
 
 
 def drop_none(**values: Any) -> dict[str, Any]:

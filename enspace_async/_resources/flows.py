@@ -36,7 +36,7 @@ class Flows(Resource):
         Returns:
             An :class:`AsyncPaginator` of :class:`Flow`.
         """
-        query = query_of({**drop_none(item_type=type_slug), **(filters or {})}, sort, None)
+        query = query_of(filters, sort, None, item_type=type_slug)
         return self._paginate("flows.list", Flow, query=query, page_size=page_size, start=start)
 
     async def get(self, flow_id: int) -> Flow:
@@ -72,7 +72,7 @@ class Stages(Resource):
         Returns:
             An :class:`AsyncPaginator` of :class:`Stage`.
         """
-        query = query_of({**drop_none(flow=flow_id), **(filters or {})}, sort, None)
+        query = query_of(filters, sort, None, flow=flow_id)
         return self._paginate("stages.list", Stage, query=query, page_size=page_size, start=start)
 
     async def get(self, stage_id: int) -> Stage:
@@ -108,7 +108,7 @@ class Tasks(Resource):
         Returns:
             An :class:`AsyncPaginator` of :class:`Task`.
         """
-        query = query_of({**drop_none(stage=stage_id), **(filters or {})}, sort, None)
+        query = query_of(filters, sort, None, stage=stage_id)
         return self._paginate("tasks.list", Task, query=query, page_size=page_size, start=start)
 
     async def get(self, task_id: int) -> Task:
