@@ -43,12 +43,19 @@ def no_real_api(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_every_example_is_a_small_documented_script() -> None:
     scripts = sorted(p.stem for p in EXAMPLES.glob("*.py"))
-    assert scripts == ["bulk_import", "middleware", "quickstart", "sync_worker"]
+    assert scripts == [
+        "bulk_import",
+        "celery_style_worker",
+        "middleware",
+        "quickstart",
+        "sync_worker",
+    ]
     for name in scripts:
         text = (EXAMPLES / f"{name}.py").read_text()
         assert text.startswith('"""'), name
         assert f"python examples/{name}.py" in text, name
-        assert 'if __name__ == "__main__":\n    asyncio.run(main())' in text, name
+        runner = "main()" if name == "celery_style_worker" else "asyncio.run(main())"
+        assert f'if __name__ == "__main__":\n    {runner}' in text, name
         assert len(text.splitlines()) <= 90, name
         readme = (EXAMPLES.parent / "README.md").read_text()
         assert f"examples/{name}.py" in readme.split("## Examples", 1)[1], name
@@ -125,6 +132,17 @@ async def test_sync_worker_resumes_after_a_crash_without_repeating_rows(tmp_path
         assert resumed == 250 - 136
         assert set(replica) == {f"acme/{row['reference']}" for row in emulator.items("contracts")}
         assert set(replica.writes.values()) == {1}  # every row copied exactly once
+
+
+def test_celery_style_worker(capsys: pytest.CaptureFixture[str]) -> None:
+    load("celery_style_worker").main()  # sync: it blocks, so no event loop may run here
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "reviewed 60 invoices on 8 threads"
+    decided = lines[1].removeprefix("decided: ")
+    assert lines[2] == f"report: {decided}"  # every decision was written back
+    assert "'approved': " in decided
+    assert "'needs review': " in decided
+    assert lines[3] == "one client: requests=122 retries={}"  # 2 list pages, 60 gets, 60 updates
 
 
 async def test_bulk_import(capsys: pytest.CaptureFixture[str]) -> None:

@@ -13,7 +13,6 @@ unregister or write on the parent's connections). It builds its own client and l
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
 import os
 import threading
@@ -38,22 +37,41 @@ _INHERITED: list[object] = []
 
 
 class _Call:
-    """One coroutine handed to the loop, and the future the calling thread waits on."""
+    """One coroutine handed to the loop; its caller waits until ``done`` is released.
 
-    __slots__ = ("coro", "future", "task")
+    A bare lock, not a ``concurrent.futures.Future``: a future's condition variable costs
+    more CPU per call than the rest of the hand-over.
+    """
+
+    __slots__ = ("abandoned", "coro", "done", "error", "result", "task")
 
     def __init__(self, coro: Coroutine[Any, Any, Any]):
         self.coro = coro
-        self.future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        self.done = threading.Lock()
+        self.done.acquire()
+        self.abandoned = False  # the caller stopped waiting (Ctrl-C) before it started
         self.task: asyncio.Task[Any] | None = None
+        self.result: Any = None
+        self.error: BaseException | None = None
+
+    def begin(self, loop: asyncio.AbstractEventLoop, refused: BaseException | None) -> None:
+        """On the loop: start the coroutine as a task (or drop it, and say why)."""
+        if refused is not None or self.abandoned:
+            self.coro.close()
+            self.error = refused or asyncio.CancelledError()
+            self.done.release()
+        else:
+            self.task = loop.create_task(self.coro)
+            self.task.add_done_callback(self.settle)
 
     def settle(self, task: asyncio.Task[Any]) -> None:
         if task.cancelled():
-            self.future.set_exception(asyncio.CancelledError())
+            self.error = asyncio.CancelledError()
         elif (error := task.exception()) is not None:
-            self.future.set_exception(error)
+            self.error = error
         else:
-            self.future.set_result(task.result())
+            self.result = task.result()
+        self.done.release()
 
     def cancel(self) -> None:
         if self.task is not None:
@@ -99,17 +117,18 @@ class _Loop:
             coro.close()
             raise _closed() from None
         try:
-            return self._wait(call.future)  # type: ignore[no-any-return]
-        except asyncio.CancelledError:
-            if not self.closing:
-                raise
-            error = _closed("the client was closed while this call ran; a write may have applied")
-            error.sent = True
-            raise error from None
-        except BaseException:
-            if not call.future.done():  # Ctrl-C (or another interrupt) in this thread
-                self._abandon(call)
+            self._wait(call)
+        except BaseException:  # Ctrl-C (or another interrupt) in this thread
+            self._abandon(call)
             raise
+        error, call.error = call.error, None  # no cycle through the traceback
+        if error is None:
+            return call.result  # type: ignore[no-any-return]
+        if isinstance(error, asyncio.CancelledError) and self.closing:
+            closed = _closed("the client was closed while this call ran; a write may have applied")
+            closed.sent = True
+            raise closed from None
+        raise error
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
         """Start ``coro`` on the loop without waiting (cleanup from a finalizer)."""
@@ -122,31 +141,20 @@ class _Loop:
             coro.close()
 
     def _begin(self, call: _Call) -> None:
-        if self.closing:
-            call.coro.close()
-            call.future.set_exception(_closed())
-        elif call.future.set_running_or_notify_cancel():
-            call.task = self.loop.create_task(call.coro)
-            call.task.add_done_callback(call.settle)
-        else:  # abandoned before it started
-            call.coro.close()
+        call.begin(self.loop, _closed() if self.closing else None)
 
     def _abandon(self, call: _Call) -> None:
         """Cancel ``call`` on the loop and wait (boundedly) until it has unwound."""
-        if call.future.cancel():  # not started yet: _begin will close the coroutine
-            return
-        self.loop.call_soon_threadsafe(call.cancel)
-        concurrent.futures.wait([call.future], timeout=_UNWIND)
+        call.abandoned = True  # if it has not started yet, it never will
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+            self.loop.call_soon_threadsafe(call.cancel)
+        if call.done.acquire(timeout=_UNWIND):
+            call.done.release()
 
-    def _wait(self, future: concurrent.futures.Future[T]) -> T:
-        while True:
-            try:
-                return future.result(timeout=_POLL)
-            except TimeoutError:
-                if future.done():  # the call itself raised a TimeoutError
-                    raise
-                if not self.thread.is_alive():  # stopped under us (interpreter exit)
-                    raise _closed() from None
+    def _wait(self, call: _Call) -> None:
+        while not call.done.acquire(timeout=_POLL):
+            if not self.thread.is_alive():  # stopped under us (interpreter exit)
+                raise _closed()
 
     def stop(self) -> None:
         """Stop the loop: cancel running calls, close the session, end the thread."""
