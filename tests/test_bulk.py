@@ -216,7 +216,7 @@ async def test_update_and_delete_failures_are_rows_not_aborts(
 async def test_upsert_reports_bad_rows_and_lookup_failures(
     emu: EnspaceEmulator, client: EnspaceClient
 ) -> None:
-    emu.faults.script("items.list", ["500"] * 5)
+    emu.faults.script("items.count", ["500"] * 5)  # the lookup asks /count first
     result = await client.items.bulk_upsert(
         "deals",
         [{"code": "A"}, {"name": "no key"}, ["x"]],  # type: ignore[list-item]

@@ -89,10 +89,11 @@ async def test_a_shard_resumes_from_its_own_checkpoint(
             )
     assert (first.created, again.skipped, again.created) == (100, 100, 150)
     assert codes(emu) == sorted(f"C{n:05d}" for n in range(1, 1000, 4))
-    header = {"op": "create", "type": "orders", "key": "code", "shard": [1, 4]}
+    target = {"origin": emu.url, "workspace": "acme"}
+    header = {"op": "create", "type": "orders", "key": "code", **target, "shard": [1, 4]}
     reopened = Journal(journal, header, concurrency=1)
     reopened.close()
-    done = reopened.done
+    done = reopened.seen
     assert len(done) == 250
     assert (done.low, done._above) == (1001, set())  # the watermark steps by 4: memory bounded
 

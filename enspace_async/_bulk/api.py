@@ -1,12 +1,18 @@
-"""The bulk jobs behind ``client.items.bulk_*``: a :class:`Writer` operation on the engine."""
+"""The bulk jobs behind ``client.items.bulk_*``: a :class:`Writer` operation on the engine.
+
+Each job's journal header names the job (``op``, ``type``, ``key``) and where it writes
+(``origin``, ``workspace``), so a checkpoint is never resumed against another job, server or
+workspace.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 from .._errors import ConfigurationError
+from .checkpoint import JournalHeader
 from .engine import JobOptions, run_job
-from .ops import Writer
+from .ops import EXISTING, Writer
 from .result import BulkResult
 from .rows import Rows
 
@@ -23,13 +29,26 @@ def _check_key(key: str | None, *, required: bool) -> None:
         raise ConfigurationError(f"key must be a field refId, got {key!r}")
 
 
+def _header(items: Items, op: str, type_slug: str, key: str | None) -> JournalHeader:
+    client = items._client
+    target = {"origin": str(client.base_url), "workspace": client.workspace}
+    return {"op": op, "type": type_slug, "key": key, **target}
+
+
 async def bulk_create(
-    items: Items, type_slug: str, rows: Rows[Any], key: str | None, options: JobOptions
+    items: Items,
+    type_slug: str,
+    rows: Rows[Any],
+    key: str | None,
+    options: JobOptions,
+    existing: str | None = None,
 ) -> BulkResult:
     """Create one item per row; see :meth:`Items.bulk_create`."""
-    _check_key(key, required=False)
-    writer = Writer(items, type_slug, key=key)
-    header = {"op": "create", "type": type_slug, "key": key}
+    _check_key(key, required=existing is not None)
+    if existing not in EXISTING:
+        raise ConfigurationError(f'existing must be None, "skip" or "fail", got {existing!r}')
+    writer = Writer(items, type_slug, key=key, existing=existing)
+    header = _header(items, "create", type_slug, key)
     return await run_job(rows, writer.create, header, options)
 
 
@@ -38,7 +57,7 @@ async def bulk_update(
 ) -> BulkResult:
     """Update one item per row; see :meth:`Items.bulk_update`."""
     writer = Writer(items, type_slug, ref_field=ref_field)
-    header = {"op": "update", "type": type_slug, "key": ref_field}
+    header = _header(items, "update", type_slug, ref_field)
     return await run_job(rows, writer.update, header, options)
 
 
@@ -48,7 +67,7 @@ async def bulk_upsert(
     """Update or create one item per row by key; see :meth:`Items.bulk_upsert`."""
     _check_key(key, required=True)
     writer = Writer(items, type_slug, key=key)
-    header = {"op": "upsert", "type": type_slug, "key": key}
+    header = _header(items, "upsert", type_slug, key)
     return await run_job(rows, writer.upsert, header, options)
 
 
@@ -57,5 +76,5 @@ async def bulk_delete(
 ) -> BulkResult:
     """Delete one item per reference; see :meth:`Items.bulk_delete`."""
     writer = Writer(items, type_slug, ref_field=ref_field)
-    header = {"op": "delete", "type": type_slug, "key": ref_field}
+    header = _header(items, "delete", type_slug, ref_field)
     return await run_job(rows, writer.delete, header, options)

@@ -114,12 +114,10 @@ class _Job:
     async def _produce(self, rows: Rows[Any]) -> None:
         journal = self.journal
         async for index, row in numbered(rows, self.options.select):
-            if journal is not None:
-                if index in journal.done:
-                    self.result.skipped += 1
-                    self._progress()
-                    continue
-                journal.pending(index)
+            if journal is not None and journal.finished(index):
+                self.result.skipped += 1
+                self._progress()
+                continue
             await self.queue.put((index, row))
         for _ in range(self.options.concurrency):
             await self.queue.put(None)

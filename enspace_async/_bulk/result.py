@@ -13,7 +13,7 @@ from .._errors import APIError, EnspaceError
 __all__ = ["OUTCOMES", "BulkProgress", "BulkResult", "RowError", "describe_error"]
 
 # The final outcome of one row, as counted and as written to the checkpoint journal.
-OUTCOMES = ("created", "updated", "deleted", "failed", "unknown")
+OUTCOMES = ("created", "updated", "deleted", "existing", "failed", "unknown")
 _MESSAGE_LIMIT = 300
 
 
@@ -26,7 +26,10 @@ class RowError:
         key: the row's key value (``data[key]``) or reference, when it has one.
         error: a one-line description: the error class and the server's message, never a secret.
         status: the HTTP status, for an answer from the server.
-        retryable: whether trying the row again later may succeed (a resumed job retries it).
+        retryable: whether trying the row again later may succeed without changing it (a 429,
+            a connection that never opened, an unsettled lookup); a 400 is not.
+        unknown: whether the row's write may have been applied (its outcome is ``unknown``);
+            false for a row that certainly failed.
     """
 
     index: int
@@ -34,6 +37,7 @@ class RowError:
     error: str
     status: int | None = None
     retryable: bool = False
+    unknown: bool = False
 
 
 def describe_error(exc: BaseException) -> str:
@@ -56,7 +60,7 @@ class BulkProgress:
 
     Attributes:
         done: rows finished (whatever their outcome), skipped ones included.
-        created, updated, deleted, failed, unknown: rows by outcome so far.
+        created, updated, deleted, existing, failed, unknown: rows by outcome so far.
         skipped: rows a checkpoint said were already done.
         elapsed: seconds since the job started.
     """
@@ -65,6 +69,7 @@ class BulkProgress:
     created: int
     updated: int
     deleted: int
+    existing: int
     failed: int
     unknown: int
     skipped: int
@@ -85,9 +90,13 @@ class BulkResult:
         created: rows whose item was created (also after an unknown outcome resolved by lookup).
         updated: rows whose item was updated.
         deleted: rows whose item was deleted (or was already gone).
-        failed: rows that failed; see :attr:`errors`.
-        unknown: rows whose write may or may not have been applied (no key to look it up);
-            see :attr:`errors`. Never retried blindly.
+        existing: rows whose key already named an item, left as it was
+            (``bulk_create(..., existing="skip")``).
+        failed: rows that certainly were not applied; see :attr:`errors`. A resumed job sends
+            them again.
+        unknown: rows whose write may or may not have been applied (no key to look it up, or
+            a lookup that could not settle); see :attr:`errors`. Never sent again blindly: a
+            resumed job looks them up by key, or reports them again.
         skipped: rows a checkpoint recorded as finished by an earlier run.
         recovered: rows whose unknown outcome was resolved by looking the key up.
         references: row index → reference of each created (or upserted) item; empty when the
@@ -99,6 +108,7 @@ class BulkResult:
     created: int = 0
     updated: int = 0
     deleted: int = 0
+    existing: int = 0
     failed: int = 0
     unknown: int = 0
     skipped: int = 0
@@ -116,7 +126,8 @@ class BulkResult:
     @property
     def done(self) -> int:
         """Rows finished in this run (skipped rows excluded)."""
-        return self.created + self.updated + self.deleted + self.failed + self.unknown
+        finished = self.created + self.updated + self.deleted + self.existing
+        return finished + self.failed + self.unknown
 
     @property
     def ok(self) -> bool:
@@ -124,8 +135,7 @@ class BulkResult:
         return self.failed == 0 and self.unknown == 0
 
     def count(self, outcome: str) -> None:
-        """Add one row with ``outcome`` (one of ``created``, ``updated``, ``deleted``,
-        ``failed``, ``unknown``)."""
+        """Add one row with ``outcome`` (one of :data:`OUTCOMES`)."""
         setattr(self, outcome, getattr(self, outcome) + 1)
 
     def progress(self) -> BulkProgress:
@@ -135,6 +145,7 @@ class BulkResult:
             created=self.created,
             updated=self.updated,
             deleted=self.deleted,
+            existing=self.existing,
             failed=self.failed,
             unknown=self.unknown,
             skipped=self.skipped,

@@ -97,12 +97,16 @@ class Items(Resource):
         checkpoint: str | os.PathLike[str] | None = None,
         keep_references: bool = True,
         shard: tuple[int, int] | None = None,
+        existing: str | None = None,
     ) -> BulkResult:
         """Create one item per row, ``concurrency`` at a time, reading the rows lazily.
 
         With a ``key`` (a field refId whose value is unique per row), a create whose outcome
         is unknown is looked up by ``data.<key>`` before it is sent again, so no item is ever
         created twice. Without one, such rows are counted as ``unknown`` and never resent.
+        Run again with the same ``checkpoint``, finished rows are skipped, failed rows are
+        sent again, and rows that may have been applied are looked up (or, without a key,
+        reported ``unknown`` again).
 
         Args:
             type_slug: the type's slug.
@@ -115,15 +119,20 @@ class Items(Resource):
             shard: ``(index, count)``: handle only the rows whose position modulo ``count``
                 is ``index``, so ``count`` workers split one input without overlap; give each
                 its own checkpoint.
+            existing: with a ``key``: ``None`` trusts that no row's key exists yet (a row is
+                looked up only after an unknown outcome: no extra request without faults);
+                ``"skip"`` looks every row up first and leaves an item that has its key alone
+                (counted in ``result.existing``); ``"fail"`` makes such a row a failed one.
 
         Returns:
             The counts, the references created, and a :class:`RowError` per failed row.
 
         Raises:
-            ConfigurationError: a bad argument, or a checkpoint of another job.
+            ConfigurationError: a bad argument, a checkpoint of another job, origin or
+                workspace, or one another process is using.
         """
         options = JobOptions(concurrency, on_progress, checkpoint, keep_references, shard)
-        return await _bulk.bulk_create(self, type_slug, rows, key, options)
+        return await _bulk.bulk_create(self, type_slug, rows, key, options, existing)
 
     async def bulk_update(
         self,
