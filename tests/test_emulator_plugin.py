@@ -50,7 +50,15 @@ def test_sync_with_the_emulator(enspace_emulator):
     assert enspace_emulator.url.startswith("http://127.0.0.1:")
 """
 
+# Collected and run first (files run in name order), before any test has used a fixture.
 WITHOUT_THE_FIXTURES = """
+import sys
+
+
+def test_pytest_start_up_did_not_import_the_sdk():
+    assert not [name for name in sys.modules if name.startswith("enspace_async")]
+
+
 async def test_left_alone():
     pass
 """
@@ -80,7 +88,7 @@ def run_user_project(pytester: pytest.Pytester, mode: str | None) -> pytest.RunR
     """Run the user tests in a project of their own, in a fresh interpreter."""
     ini = "[pytest]\nasyncio_default_fixture_loop_scope = function\n"
     pytester.makeini(ini + (f"asyncio_mode = {mode}\n" if mode else ""))
-    pytester.makepyfile(test_user=USER_TESTS, test_other=WITHOUT_THE_FIXTURES)
+    pytester.makepyfile(test_a_first=WITHOUT_THE_FIXTURES, test_user=USER_TESTS)
     return pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "error", timeout=120)
 
 
@@ -88,13 +96,13 @@ def test_strict_mode_the_default_runs_the_tests_that_use_the_fixtures(
     pytester: pytest.Pytester,
 ) -> None:
     result = run_user_project(pytester, None)
-    result.assert_outcomes(passed=7, failed=1)
+    result.assert_outcomes(passed=8, failed=1)
     # A test without the fixtures is strict mode's business: still not run on asyncio.
     result.stdout.fnmatch_lines(["*test_left_alone*", "*async def functions are not natively*"])
 
 
 def test_auto_mode_runs_them_too(pytester: pytest.Pytester) -> None:
-    run_user_project(pytester, "auto").assert_outcomes(passed=8)
+    run_user_project(pytester, "auto").assert_outcomes(passed=9)
 
 
 def test_without_pytest_asyncio_the_fixtures_say_what_to_install(
@@ -111,24 +119,6 @@ def test_without_pytest_asyncio_the_fixtures_say_what_to_install(
     result.stdout.fnmatch_lines(
         ["*enspace_emulator and enspace_client fixtures need pytest-asyncio*[[]testing[]]*"]
     )
-
-
-def test_a_pytest_run_does_not_import_the_sdk_until_a_test_uses_it(
-    pytester: pytest.Pytester,
-) -> None:
-    pytester.makepyfile(
-        """
-        import sys
-
-        def test_a_plain_test():
-            assert not [name for name in sys.modules if name.startswith("enspace_async")]
-
-        def test_one_that_uses_the_emulator(enspace_emulator):
-            assert "enspace_async.testing" in sys.modules
-        """
-    )
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", timeout=120)
-    result.assert_outcomes(passed=2)
 
 
 async def test_add_item_seeds_exact_rows_the_api_serves(

@@ -236,21 +236,20 @@ async def test_readme_quickstart_runs_against_enspace_emulator_demo_data() -> No
     assert lines[-1].startswith("404 Not Found: item 'NOPE' not found (request_id=")
 
 
-@pytest.mark.parametrize("mode", ["auto", "strict", "strict, no autoload"])
+@pytest.mark.parametrize("mode", ["auto", "strict"])
 def test_readme_testing_your_code_runs_in_both_modes(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, mode: str
 ) -> None:
     [with_fixtures, without] = readme_blocks("Testing your code", "python")
     [config] = readme_blocks("Testing your code", "toml")
     files = {"test_fixtures": with_fixtures}
+    options = ["-p", "no:cacheprovider", "-W", "error"]
     if mode == "auto":
         files["test_without"] = without  # an unmarked test of its own: auto mode only
-    else:
+    else:  # the default mode, with the plugins loaded as the README says when autoload is off
         config = "\n".join(line for line in config.splitlines() if "asyncio_mode" not in line)
-    pytester.makepyprojecttoml(config)
-    pytester.makepyfile(**files)
-    options = ["-p", "no:cacheprovider", "-W", "error"]
-    if mode.endswith("no autoload"):
         monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
         options += ["-p", "asyncio", "-p", "enspace_async"]
+    pytester.makepyprojecttoml(config)
+    pytester.makepyfile(**files)
     pytester.runpytest_subprocess(*options, timeout=120).assert_outcomes(passed=len(files))
