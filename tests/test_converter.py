@@ -96,3 +96,44 @@ def test_loads_refuses_what_is_not_json() -> None:
 def test_decode_round_trip() -> None:
     sample = Sample(at=datetime(2026, 1, 1, tzinfo=UTC), tags=["a"])
     assert decode(dumps(sample), Sample) == sample
+
+
+def test_a_model_must_keep_unknown_keys_and_take_none_where_optional() -> None:
+    from enspace_async.models._wire import register
+
+    @attrs.frozen(kw_only=True)
+    class NoExtra:
+        id: int
+
+    with pytest.raises(TypeError, match="extra"):
+        register(NoExtra)
+
+    @register
+    @attrs.frozen(kw_only=True)
+    class NotNullable:
+        id: int
+        name: str = "invented"
+        extra: dict[str, object] = attrs.field(factory=dict)
+
+    with pytest.raises(TypeError, match="takes None"):
+        structure({"id": 1}, NotNullable)
+
+
+@pytest.mark.parametrize(
+    ("wire", "expected"),
+    [
+        (1773343837716, datetime(2026, 3, 12, 19, 30, 37, 716000, tzinfo=UTC)),
+        (1773343837.5, datetime(2026, 3, 12, 19, 30, 37, 500000, tzinfo=UTC)),
+    ],
+)
+def test_epoch_numbers_are_seconds_or_milliseconds(wire: object, expected: datetime) -> None:
+    assert structure({"at": wire}, Sample).at == expected
+
+
+def test_classes_the_sdk_does_not_model_still_decode_through_cattrs() -> None:
+    with pytest.raises(DecodeError) as caught:
+        structure({"at": "string"}, Sample)
+    assert caught.value.path == "$.at"
+    assert structure([1, 2], list[int]) == [1, 2]
+    with pytest.raises(DecodeError, match="true"):
+        structure(True, int)

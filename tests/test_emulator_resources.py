@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import aiohttp
 import pytest
 from conftest import RawApi
 
@@ -393,3 +396,69 @@ async def test_request_log_keeps_the_newest(
     for _ in range(5):
         await raw_api.call("GET", "/ws/types")
     assert [r.id for r in enspace_emulator.requests] == [4, 5]
+
+
+async def test_fields_take_every_key_of_the_documented_body(
+    raw_api: RawApi, enspace_emulator: EnspaceEmulator
+) -> None:
+    enspace_emulator.seed_type("products", fields={})
+    body = {
+        "name": "Category",
+        "slug": "category",
+        "type": "select",
+        "required": True,
+        "defaultValue": "home",
+        "options": {"choices": ["electronics", "home"]},
+        "position": 2,
+        "active": False,
+    }
+    status, field, _ = await raw_api.call("POST", "/ws/types/products/fields", json=body)
+    assert status == 201
+    assert field["options"] == [
+        {"value": "electronics", "label": "electronics"},
+        {"value": "home", "label": "home"},
+    ]
+    assert (field["defaultValue"], field["position"], field["active"]) == ("home", 2, False)
+    path = f"/ws/types/products/fields/{field['id']}"
+    _, updated, _ = await raw_api.call("PUT", path, json={"options": ["a"], "active": True})
+    assert (updated["options"], updated["active"]) == ([{"value": "a", "label": "a"}], True)
+    bad = {**body, "slug": "other", "options": {"values": []}}
+    status, err, _ = await raw_api.call("POST", "/ws/types/products/fields", json=bad)
+    assert (status, err["message"]) == (
+        400,
+        ["options must be a list or an object with a choices list"],
+    )
+
+
+async def test_the_documented_shapes_switch() -> None:
+    with pytest.raises(ValueError, match="shapes"):
+        EnspaceEmulator(shapes="openapi")
+    async with asyncio.timeout(10), EnspaceEmulator(shapes="documented") as emu:
+        emu.seed_type(
+            "deals",
+            fields=[
+                {
+                    "name": "Kind",
+                    "slug": "kind",
+                    "type": "EnlDropdown",
+                    "options": [{"value": "a", "label": "A"}],
+                }
+            ],
+            items=2,
+        )
+        connector = aiohttp.TCPConnector(force_close=True)
+        async with aiohttp.ClientSession(connector=connector) as session:
+            api = RawApi(emu, session)
+            _, (field,), _ = await api.call("GET", "/ws/types/deals/fields")
+            assert "refId" not in field
+            assert (field["slug"], field["options"]) == ("kind", {"choices": ["a"]})
+            assert (await api.call("GET", "/ws/types/deals/items/count"))[1] == {"count": 2}
+            assert (await api.call("GET", "/ws/types/count"))[1] == {"count": 1}
+            _, (workspace,), _ = await api.call("GET", "/workspaces", workspace=None)
+            assert workspace["id"] == "1"
+            assert (await api.call("GET", "/ws/context"))[1]["workspace"]["id"] == "1"
+            body = {"integration": 5, "data": {"environment": "stage"}}
+            _, created, _ = await api.call("POST", "/integrations", json=body)
+            assert created["integration"] == 5
+        assert emu.state.workspace_rows.rows[0]["id"] == 1  # stored rows stay as they were
+        assert emu.ws().type_state("deals").fields.rows[0]["refId"] == "kind"

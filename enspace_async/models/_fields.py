@@ -7,7 +7,7 @@ from typing import Any
 
 import attrs
 
-from .._converter import MODELS, Misfit
+from .._kinds import MODELS, Misfit
 from ._enums import FieldType
 from ._wire import register, wire_field
 

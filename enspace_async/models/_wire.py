@@ -30,7 +30,8 @@ import attrs
 from cattrs.gen import make_dict_unstructure_fn, override
 
 from .._config import Secret
-from .._converter import MODELS, Load, Misfit, converter, kind_of, load_int_id
+from .._converter import converter
+from .._kinds import MODELS, Load, Misfit, kind_of, load_int_id
 
 __all__ = ["register", "to_secret", "wire_field"]
 

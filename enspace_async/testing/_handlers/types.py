@@ -99,13 +99,12 @@ def _field_changes(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _options(value: Any) -> list[Any]:
-    """Options as stored: ``[{value, label}]``, from that list or ``{"choices": [...]}``."""
-    if isinstance(value, dict):
-        choices = value.get("choices")
-        if not isinstance(choices, list):
-            raise invalid("options must be a list or an object with a choices list")
-        return [{"value": c, "label": c} for c in choices]
-    return value or []
+    """Options as stored: ``[{value, label}]``, from such a list, a list of choices, or
+    ``{"choices": [...]}``."""
+    choices = value.get("choices") if isinstance(value, dict) else value or []
+    if not isinstance(choices, list):
+        raise invalid("options must be a list or an object with a choices list")
+    return [c if isinstance(c, dict) else {"value": c, "label": c} for c in choices]
 
 
 def add_form(
