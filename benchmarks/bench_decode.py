@@ -1,7 +1,7 @@
 """Row 2, decoding: one 100-item page, bytes to models, through our converter and the others.
 
 Contenders, all fed the same bytes: ``enspace_async._converter.decode(body, list[Item])`` (orjson
-then cattrs), pydantic v2 (``TypeAdapter(list[Model]).validate_json``), msgspec
+then the per-model loaders of ``models._wire``), pydantic v2 (``TypeAdapter(list[Model]).validate_json``), msgspec
 (``msgspec.json.decode(body, type=list[Struct])``), and the model-less floors ``json.loads``
 and ``orjson.loads``. Every model is the equivalent of :class:`enspace_async.models.Item`:
 the same fields, frozen, aware datetimes, ``data`` kept as a plain dict, only ``id`` and
@@ -9,8 +9,8 @@ the same fields, frozen, aware datetimes, ``data`` kept as a plain dict, only ``
 them). Ours also keeps what does not fit instead of failing the page; the others would raise.
 Ratios are ``ours / theirs`` (lower is better). Target: at most 1.0x pydantic v2.
 
-"Where the time goes" splits our decode into parsing (orjson) and structuring (cattrs), and
-names the functions cProfile finds heaviest inside structuring.
+"Where the time goes" splits our decode into parsing (orjson) and structuring (our loaders),
+and names the functions cProfile finds heaviest inside structuring.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import cProfile
 import json
 import pstats
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -101,7 +102,7 @@ def where_time_goes(body: bytes, number: int) -> str:
     names = ", ".join(f"{_label(key)} {row[2] / total:.0%}" for key, row in heavy)
     share = parse / (parse + build)
     return (
-        f"ours = orjson parse {parse * 1e6:.0f} µs ({share:.0%}) + cattrs structuring "
+        f"ours = orjson parse {parse * 1e6:.0f} µs ({share:.0%}) + structuring "
         f"{build * 1e6:.0f} µs ({1 - share:.0%}); structuring self-time by cProfile: {names}"
     )
 
@@ -113,7 +114,7 @@ def _label(key: tuple[str, int, str]) -> str:
         return function if owner in function else f"{owner}.{function}"
     if function.startswith("<built-in method ") or function.startswith("<method "):
         return function.strip("<>").split()[-1]
-    return function
+    return f"{Path(filename).stem}.{function}"  # _wire.load (a model), _kinds.load (a list)
 
 
 def run(quick: bool) -> list[dict[str, object]]:
