@@ -18,7 +18,7 @@ import sys
 import textwrap
 import threading
 import warnings
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
@@ -32,6 +32,7 @@ from enspace_async import (
     NotFoundError,
     RequestTimeout,
     RetryPolicy,
+    ServerError,
     SyncEnspaceClient,
 )
 from enspace_async.models import Item, ItemType, Member, QuickTask, Role, SendGridConfig
@@ -199,6 +200,32 @@ def test_keyset_and_changes_since_yield_every_row_once(client: SyncEnspaceClient
     assert sorted(i.id for i in changed) == sorted(ids)
 
 
+def test_an_error_on_a_later_page_comes_after_the_rows_before_it(served: Served) -> None:
+    served.emulator.faults.script("items.list", ["ok", "500"])
+    with served.client(retry=None) as client:
+        rows = client.items.iter_keyset("contracts", page_size=100)
+        assert len([next(rows) for _ in range(100)]) == 100  # the first page, whole
+        with pytest.raises(ServerError):
+            next(rows)
+        with pytest.raises(StopIteration):  # the async generator ended with its error
+            next(rows)
+        pages = client.items.list("contracts", page_size=100).pages()
+        assert len(next(pages)) == 100
+        assert [len(page) for page in pages] == [100, 50]
+
+
+def test_rows_pulled_before_an_error_are_yielded_first(client: SyncEnspaceClient) -> None:
+    async def rows() -> AsyncIterator[int]:
+        for n in range(3):
+            yield n
+        raise ServerError(500, "boom", "cut mid-batch")
+
+    iterator = SyncIterator(client._portal, rows(), batch=10)  # one hand-over: 3 rows, error
+    assert [next(iterator) for _ in range(3)] == [0, 1, 2]
+    with pytest.raises(ServerError):
+        next(iterator)
+
+
 def test_export_is_a_with_block_that_cancels_what_runs_when_left(
     client: SyncEnspaceClient, served: Served
 ) -> None:
@@ -360,7 +387,10 @@ def test_a_dropped_client_stops_its_thread(served: Served) -> None:
 
 def test_repr_never_shows_the_key(served: Served) -> None:
     with served.client() as client:
-        text = repr(client) + repr(client.items) + repr(client.items.list("contracts"))
+        client.items.count("contracts")
+        parts = [client, client.items, client.items.list("contracts"), client._portal]
+        parts += [client._portal._build, client.with_workspace("acme"), client.stats]
+        text = " ".join(map(repr, parts))
         assert served.emulator.api_key not in text
         assert "SyncEnspaceClient" in text
 

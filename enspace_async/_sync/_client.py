@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import functools
+from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
@@ -47,7 +47,7 @@ class SyncEnspaceClient(SyncFaces):
 
     @same_arguments(EnspaceClient.__init__)
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        build = functools.partial(EnspaceClient, *args, **kwargs)
+        build = _Build(EnspaceClient, args, kwargs)
         self._bind(Portal(build, follows_fork="transport" not in kwargs))
 
     @classmethod
@@ -55,7 +55,7 @@ class SyncEnspaceClient(SyncFaces):
         """Build a client from ``ENSPACE_API_KEY``, ``ENSPACE_API_URL`` and
         ``ENSPACE_WORKSPACE_ID``; keyword arguments win over the environment."""
         client = object.__new__(cls)
-        build = functools.partial(EnspaceClient.from_env, **overrides)
+        build = _Build(EnspaceClient.from_env, (), overrides)
         client._bind(Portal(build, follows_fork="transport" not in overrides))
         return client
 
@@ -120,3 +120,20 @@ class SyncEnspaceClient(SyncFaces):
         """Close the session and stop the loop thread; a view leaves the root client open."""
         if self._owner:
             self._portal.close()
+
+
+class _Build:
+    """Build the async client (again, in a forked child); its repr never shows the key."""
+
+    __slots__ = ("_args", "_factory", "_kwargs")
+
+    def __init__(
+        self, factory: Callable[..., EnspaceClient], args: tuple[Any, ...], kwargs: Mapping[str, Any]
+    ):
+        self._factory, self._args, self._kwargs = factory, args, dict(kwargs)
+
+    def __call__(self) -> EnspaceClient:
+        return self._factory(*self._args, **self._kwargs)
+
+    def __repr__(self) -> str:
+        return f"<build {self._factory.__qualname__}(...)>"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
@@ -28,20 +29,26 @@ class SyncBase:
     _portal: Portal
     _derive: Derive
     _owner: bool  # the root client (closing it closes the portal), not a view
-    _root: EnspaceClient | None
-    _view: EnspaceClient
+    _bound: tuple[EnspaceClient, EnspaceClient]  # (root async client, this one's view of it)
 
     def _bind(self, portal: Portal, derive: Derive | None = None) -> None:
-        self._portal, self._owner, self._root = portal, derive is None, None
+        self._portal, self._owner = portal, derive is None
         self._derive = derive or _same
-        self._view = self._derive(portal.last())
+        root = portal.last()
+        self._bound = (root, self._derive(root))
+
+    @property
+    def _view(self) -> EnspaceClient:
+        """The async view, for reading settings (no checks: it may be closed or inherited)."""
+        return self._bound[1]
 
     def _current(self) -> EnspaceClient:
         """The async client (or view) to call; checks the thread, closing and forks."""
-        root = self._portal.client()
-        if root is not self._root:  # first call, or the first in a forked child
-            self._root, self._view = root, self._derive(root)
-        return self._view
+        root, bound = self._portal.client(), self._bound
+        if bound[0] is not root:  # the first call in a forked child
+            # One attribute, swapped whole: another thread never pairs a new root with an old view.
+            bound = self._bound = (root, self._derive(root))
+        return bound[1]
 
     def _run(self, coro: Coroutine[Any, Any, T]) -> T:
         return self._portal.run(coro)
@@ -67,6 +74,7 @@ def same_arguments(
     """Give the decorated method the parameters of another (for type checkers); no-op at runtime."""
 
     def decorate(method: Callable[Concatenate[S, ...], T]) -> Callable[Concatenate[S, P], T]:
+        method.__signature__ = inspect.signature(_)  # type: ignore[attr-defined]  # for help()
         return method
 
     return decorate

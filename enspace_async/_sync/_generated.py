@@ -304,6 +304,7 @@ class SyncItems(SyncResource):
         on_progress: Progress | None = None,
         checkpoint: str | os.PathLike[str] | None = None,
         keep_references: bool = True,
+        shard: tuple[int, int] | None = None,
     ) -> BulkResult:
         """Update the item whose ``data.<key>`` matches each row, or create it exactly once.
 
@@ -315,6 +316,7 @@ class SyncItems(SyncResource):
             on_progress: called with a :class:`BulkProgress` after every row.
             checkpoint: a journal file to resume from.
             keep_references: keep ``result.references``.
+            shard: ``(index, count)``: only this shard's rows (see :meth:`bulk_create`).
         """
         return self._run(
             self._async.bulk_upsert(
@@ -325,6 +327,7 @@ class SyncItems(SyncResource):
                 on_progress=on_progress,
                 checkpoint=checkpoint,
                 keep_references=keep_references,
+                shard=shard,
             )
         )
 

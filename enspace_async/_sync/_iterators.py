@@ -118,7 +118,8 @@ class SyncIterator(Iterator[T]):
         if not self._closed:
             self._closed = True
             self._rows.clear()
-            self._portal.run(_close(self._iterator), self._generation)
+            if self._generation == self._portal.generation:  # else the parent's, left alone
+                self._portal.run(_close(self._iterator), self._generation)
 
     def __del__(self) -> None:
         if "_closed" in self.__dict__ and not self._closed:

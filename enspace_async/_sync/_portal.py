@@ -146,6 +146,8 @@ class _Loop:
     def _abandon(self, call: _Call) -> None:
         """Cancel ``call`` on the loop and wait (boundedly) until it has unwound."""
         call.abandoned = True  # if it has not started yet, it never will
+        if not self.thread.is_alive():
+            return
         with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
             self.loop.call_soon_threadsafe(call.cancel)
         if call.done.acquire(timeout=_UNWIND):
@@ -198,7 +200,8 @@ class Portal:
                 "block the loop, or deadlock on its own): use EnspaceClient and await its "
                 "methods in async code"
             )
-        return self._client or self._rebuild()
+        client = self._client
+        return client if client is not None else self._rebuild()
 
     def last(self) -> EnspaceClient:
         """The async client most recently built, even if closed (for settings and stats)."""
@@ -238,8 +241,7 @@ class Portal:
     def _start(self) -> _Loop | None:
         with self._lock:
             if self._loop is None and not self.closed:
-                client = self._client or self._rebuild_locked()
-                self._loop = _Loop(client)
+                self._loop = _Loop(self._rebuild_locked())
                 self._running.append(self._loop)
             return self._loop
 
