@@ -23,6 +23,7 @@ from ._errors import (
     TLSError,
     TransportError,
     UnprocessableEntityError,
+    WrongEventLoopError,
 )
 from ._http import Handler, Middleware, Request, Response, Timeout
 from ._observe import Attempt, ClientStats, Hooks
@@ -77,6 +78,7 @@ __all__ = [
     "Timeout",
     "TransportError",
     "UnprocessableEntityError",
+    "WrongEventLoopError",
     "outcome_unknown",
     "__version__",
 ]

@@ -39,6 +39,7 @@ from ._errors import (
     ClientClosedError,
     ConfigurationError,
     EnspaceError,
+    WrongEventLoopError,
     error_from_response,
     scrub,
 )
@@ -158,6 +159,7 @@ class EnspaceClient(ResourceAccess):
             clock=clock,
         )
         self._owner = True
+        self._home = _Home()
 
     @classmethod
     def from_env(cls, **overrides: Any) -> EnspaceClient:
@@ -179,6 +181,7 @@ class EnspaceClient(ResourceAccess):
         view._options = attrs.evolve(self._options, **changes)
         view._session = self._session
         view._owner = False
+        view._home = self._home
         return view
 
     def with_workspace(self, workspace: str) -> Self:
@@ -233,13 +236,19 @@ class EnspaceClient(ResourceAccess):
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the session and its connections; a view leaves the root client's session open."""
+        """Close the session and its connections; a view leaves the root client's session open.
+
+        Raises:
+            WrongEventLoopError: the client's own event loop still runs: close it there.
+        """
         if self._owner:
+            self._home.check_closing()
             await self._session.aclose()
 
     def _check_open(self) -> None:
         if self._session.closed:
             raise ClientClosedError("this EnspaceClient is closed; create a new one")
+        self._home.check()
 
     async def request(
         self,
@@ -341,6 +350,40 @@ class EnspaceClient(ResourceAccess):
                 f"{_ENV_WORKSPACE}, or use client.with_workspace(slug)"
             )
         return self._options.scoped_headers
+
+
+class _Home:
+    """The event loop a client and its views belong to: the first one that used them.
+
+    Its connections, limiter and locks are bound to that loop, so any other gets a clear
+    :class:`WrongEventLoopError` before anything is sent. One identity test per call.
+    """
+
+    __slots__ = ("loop",)
+
+    def __init__(self) -> None:
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    def check(self) -> None:
+        loop = asyncio.get_running_loop()
+        if loop is not self.loop:
+            if self.loop is not None:
+                raise _wrong_loop(self.loop)
+            self.loop = loop
+
+    def check_closing(self) -> None:
+        # Closing from another loop is fine once the client's own is gone: the transport
+        # closed its session as that loop ended, and nothing else is left to release.
+        if self.loop is not None and not self.loop.is_closed():
+            self.check()
+
+
+def _wrong_loop(home: asyncio.AbstractEventLoop) -> WrongEventLoopError:
+    state = "has closed" if home.is_closed() else "still runs"
+    return WrongEventLoopError(
+        f"this client belongs to another event loop (which {state}): create one client "
+        "per loop, or use SyncEnspaceClient from threads"
+    )
 
 
 def _check_key(key: Secret, foreign: str | None) -> None:

@@ -5,6 +5,7 @@
     EnspaceError
     ├── ConfigurationError          bad settings or arguments, raised before anything is sent
     ├── ClientClosedError           the client was closed
+    │   └── WrongEventLoopError     the client belongs to another event loop
     ├── TransportError              no usable response
     │   ├── ConnectError            nothing reached the server
     │   │   └── TLSError            the TLS handshake or certificate check failed
@@ -64,6 +65,7 @@ __all__ = [
     "TLSError",
     "TransportError",
     "UnprocessableEntityError",
+    "WrongEventLoopError",
     "error_from_response",
     "parse_retry_after",
     "redact",
@@ -99,6 +101,14 @@ class ClientClosedError(EnspaceError, RuntimeError):
     """The client was closed and cannot send any more requests."""
 
     sent = False
+
+
+class WrongEventLoopError(ClientClosedError):
+    """The client was used from an event loop other than the one that first used it.
+
+    A client's connections, limiter and locks belong to that loop: create one client per
+    loop (or, from threads, use :class:`~enspace_async.SyncEnspaceClient`). Nothing was sent.
+    """
 
 
 class TransportError(EnspaceError):

@@ -7,6 +7,7 @@ Every aiohttp and socket failure is mapped here, once, to the ``TransportError``
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import ssl as ssl_module
 from pathlib import Path
@@ -80,6 +81,7 @@ class AiohttpTransport:
         cap = max_response_size
         self._max_response_size = None if cap is None else whole("max_response_size", cap, 1)
         self._closed = False
+        self._guard: asyncio.Task[None] | None = None
 
     @property
     def pool_size(self) -> int:
@@ -92,7 +94,7 @@ class AiohttpTransport:
     def _client_session(self) -> aiohttp.ClientSession:
         if self._closed:
             raise TransportError("the transport is closed")
-        if self._session is None:
+        if self._session is None or (self._owns_session and self._session.closed):
             connector = aiohttp.TCPConnector(
                 limit=self._pool_size,
                 limit_per_host=self._pool_size_per_host,
@@ -111,6 +113,7 @@ class AiohttpTransport:
             # off, as aiohttp's own test client does. A session passed in is left as it is.
             if hasattr(self._session, "_retry_connection"):
                 self._session._retry_connection = False
+            self._guard = _guard(self._session)
         return self._session
 
     async def send(self, request: Request) -> Response:
@@ -160,9 +163,35 @@ class AiohttpTransport:
     async def aclose(self) -> None:
         """Close our own session (a session passed in is left open)."""
         self._closed = True
-        session, self._session = self._session, None
-        if session is not None and self._owns_session:
-            await session.close()
+        self._session, guard, self._guard = None, self._guard, None
+        # Our session lives as long as its guard; once the guard's loop has closed, the
+        # session was closed with it (or can no longer be: its sockets belong to that loop).
+        if guard is not None and not guard.get_loop().is_closed():
+            guard.cancel()
+            await asyncio.wait([guard])
+
+
+# The guards of our sessions: the event loop holds tasks only weakly.
+_GUARDS: set[asyncio.Task[None]] = set()
+
+
+def _guard(session: aiohttp.ClientSession) -> asyncio.Task[None]:
+    """Start the task that closes ``session`` when cancelled: by ``aclose()``, or by
+    ``asyncio.run()`` (any :class:`asyncio.Runner`), which cancels every task left before it
+    closes its loop. So a session is closed in its own loop even if nobody closes the client,
+    and no unclosed session, connector or socket is left for the garbage collector to warn of.
+    """
+    task = asyncio.get_running_loop().create_task(_close_when_cancelled(session))
+    _GUARDS.add(task)
+    task.add_done_callback(_GUARDS.discard)
+    return task
+
+
+async def _close_when_cancelled(session: aiohttp.ClientSession) -> None:
+    try:
+        await asyncio.get_running_loop().create_future()  # until cancelled
+    finally:
+        await session.close()
 
 
 @functools.lru_cache(maxsize=64)
