@@ -167,6 +167,7 @@ class Items(Resource):
         on_progress: Progress | None = None,
         checkpoint: str | os.PathLike[str] | None = None,
         keep_references: bool = True,
+        shard: tuple[int, int] | None = None,
     ) -> BulkResult:
         """Update the item whose ``data.<key>`` matches each row, or create it exactly once.
 
@@ -178,8 +179,9 @@ class Items(Resource):
             on_progress: called with a :class:`BulkProgress` after every row.
             checkpoint: a journal file to resume from.
             keep_references: keep ``result.references``.
+            shard: ``(index, count)``: only this shard's rows (see :meth:`bulk_create`).
         """
-        options = JobOptions(concurrency, on_progress, checkpoint, keep_references)
+        options = JobOptions(concurrency, on_progress, checkpoint, keep_references, shard)
         return await _bulk.bulk_upsert(self, type_slug, rows, key, options)
 
     async def bulk_delete(

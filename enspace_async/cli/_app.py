@@ -9,6 +9,8 @@ standard error and exits with 1 — never a traceback.
 from __future__ import annotations
 
 import asyncio
+import os
+import shlex
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -24,7 +26,9 @@ from ._files import FileFormatError
 from ._jobs import (
     UserError,
     check_concurrency,
+    check_on_existing,
     check_source,
+    checkpoint_path,
     export_items,
     field_kinds,
     import_file,
@@ -54,6 +58,7 @@ Workspace = Annotated[
 ]
 TypeSlug = Annotated[str, typer.Option("--type", "-t", help="The type (category) slug.")]
 Concurrency = Annotated[int, typer.Option("--concurrency", "-c", help="Requests in flight.")]
+IMPORT_CONCURRENCY = 32
 
 
 def err_console() -> Console:
@@ -108,7 +113,15 @@ def import_command(
     key: Annotated[
         str | None, typer.Option("--key", "-k", help="Field whose value identifies a row.")
     ] = None,
-    concurrency: Concurrency = 32,
+    on_existing: Annotated[
+        str | None,
+        typer.Option(
+            "--on-existing",
+            help="With --key, an item that has the row's key: skip (default), update or fail.",
+            show_default=False,
+        ),
+    ] = None,
+    concurrency: Concurrency = IMPORT_CONCURRENCY,
     resume: Annotated[bool, typer.Option("--resume", help="Continue a stopped import.")] = False,
     checkpoint: Annotated[
         Path | None, typer.Option("--checkpoint", help="Journal file (default: beside FILE).")
@@ -127,8 +140,16 @@ def import_command(
     try:
         source_format = check_source(file, fmt)
         part = parse_shard(shard)
+        existing = check_on_existing(key, on_existing)
     except _USER_ERRORS as exc:
         raise fail(exc) from None
+    again = ["enspace", "import", str(file), "--type", type_slug, *_given("--key", key)]
+    again += _given("--on-existing", on_existing)
+    if concurrency != IMPORT_CONCURRENCY:
+        again += ["--concurrency", str(concurrency)]
+    again += [*_given("--checkpoint", checkpoint), *_given("--format", fmt)]
+    again += [*_given("--shard", shard), *_unless_env("--url", url, "ENSPACE_API_URL")]
+    again += [*_unless_env("--workspace", workspace, "ENSPACE_WORKSPACE_ID"), "--resume"]
 
     async def job() -> BulkResult:
         check_concurrency(concurrency)
@@ -144,26 +165,54 @@ def import_command(
                 checkpoint=checkpoint,
                 fmt=source_format,
                 shard=part,
+                on_existing=existing,
             )
 
-    result = run(job)
+    try:
+        result = run(job)
+    except typer.Exit as stop:
+        if stop.exit_code == 130 and checkpoint_path(file, type_slug, checkpoint, part).exists():
+            print_resume(console, again)
+        raise
     print_result(console, result)
     if not result.ok:
+        print_resume(console, again)
+        if result.unknown and key is None:
+            console.print(
+                "rows whose outcome is unknown are reported on every resume: without --key "
+                "they cannot be looked up, so check them in ENSPACE",
+                highlight=False,
+                soft_wrap=True,
+            )
         raise typer.Exit(1)
 
 
+def _given(flag: str, value: object) -> list[str]:
+    return [] if value is None else [flag, str(value)]
+
+
+def _unless_env(flag: str, value: str | None, variable: str) -> list[str]:
+    return [] if value == os.environ.get(variable) else _given(flag, value)
+
+
+def print_resume(console: Console, argv: list[str]) -> None:
+    """Print the exact command that resumes an import (never the API key)."""
+    console.print(f"resume with: {shlex.join(argv)}", highlight=False, soft_wrap=True)
+
+
 def print_result(console: Console, result: BulkResult) -> None:
-    """Print a job's counts and its first failed rows."""
+    """Print a job's counts and its first failed or unknown rows."""
     rate = result.done / result.elapsed if result.elapsed else 0.0
     console.print(
         f"created {result.created} · failed {result.failed} · unknown {result.unknown} · "
-        f"skipped {result.skipped} · recovered {result.recovered} · "
-        f"{result.elapsed:.1f} s · {rate:.0f} rows/s",
+        f"skipped {result.skipped} · existing {result.existing} · updated {result.updated} · "
+        f"recovered {result.recovered} · {result.elapsed:.1f} s · {rate:.0f} rows/s",
         highlight=False,
         soft_wrap=True,
     )
     for error in result.errors[:10]:
-        line = f"  row {error.index} (key {error.key!r}): {error.error}"
+        outcome = "unknown: " if error.unknown else ""
+        line = f"  row {error.index} (key {error.key!r}): {outcome}{error.error}"
         console.print(line, highlight=False, soft_wrap=True)
     if len(result.errors) > 10:
         console.print(f"  … and {len(result.errors) - 10} more", highlight=False)

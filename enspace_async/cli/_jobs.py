@@ -16,13 +16,18 @@ from ._files import RowWriter, count_rows, detect_format, read_rows, text_output
 from ._progress import RowProgress
 
 __all__ = [
+    "ON_EXISTING",
     "UserError",
     "check_source",
+    "checkpoint_path",
     "export_items",
     "field_kinds",
     "import_file",
     "parse_shard",
 ]
+
+# What ``--on-existing`` may say; the default with ``--key`` is the first.
+ON_EXISTING = ("skip", "update", "fail")
 
 
 class UserError(Exception):
@@ -69,6 +74,20 @@ def checkpoint_path(
     return given or source.with_name(f"{source.name}.{type_slug}{part}.checkpoint.jsonl")
 
 
+def check_on_existing(key: str | None, on_existing: str | None) -> str | None:
+    """Return what to do with an item that has the row's key (``skip`` by default), or
+    ``None`` without ``--key``."""
+    if key is None:
+        if on_existing is not None:
+            raise UserError("--on-existing needs --key")
+        return None
+    if on_existing is None:
+        return ON_EXISTING[0]
+    if on_existing not in ON_EXISTING:
+        raise UserError(f"--on-existing must be skip, update or fail, got {on_existing!r}")
+    return on_existing
+
+
 async def import_file(
     client: EnspaceClient,
     console: Console,
@@ -81,10 +100,14 @@ async def import_file(
     checkpoint: Path | None,
     fmt: str,
     shard: tuple[int, int] | None = None,
+    on_existing: str | None = None,
 ) -> BulkResult:
     """Import a CSV or JSONL file with a progress bar; return the job's result.
 
-    ``source`` must exist (see :func:`check_source`) and ``fmt`` is ``csv`` or ``jsonl``.
+    ``source`` must exist (see :func:`check_source`) and ``fmt`` is ``csv`` or ``jsonl``. With
+    a ``key``, an item that has a row's key is never created again: ``on_existing`` (see
+    :func:`check_on_existing`) skips it, updates it (``bulk_upsert``) or fails the row. The
+    journal is removed only when every row is done (none failed or unknown).
     """
     kinds = await field_kinds(client, type_slug)
     if key is not None and key not in kinds:
@@ -92,21 +115,30 @@ async def import_file(
     journal = checkpoint_path(source, type_slug, checkpoint, shard)
     if journal.exists() and not resume:
         raise UserError(f"{journal} exists: pass --resume to continue that import, or delete it")
+    if resume and not journal.exists():
+        raise UserError(
+            f"--resume: no journal at {journal}: nothing to resume (run without --resume to "
+            "start the import)"
+        )
     total = count_rows(source, fmt)
     if shard is not None:
         total = len(range(shard[0], total, shard[1]))
     rows = read_rows(source, fmt, kinds)
     with RowProgress(console, f"import {source.name}", total, client) as bar:
-        result = await client.items.bulk_create(
-            type_slug,
-            rows,
-            key=key,
-            concurrency=concurrency,
-            on_progress=bar.bulk,
-            checkpoint=journal,
-            keep_references=False,
-            shard=shard,
-        )
+        options: dict[str, Any] = {
+            "concurrency": concurrency,
+            "on_progress": bar.bulk,
+            "checkpoint": journal,
+            "keep_references": False,
+            "shard": shard,
+        }
+        if key is not None and on_existing == "update":
+            result = await client.items.bulk_upsert(type_slug, rows, key=key, **options)
+        else:
+            items = client.items
+            result = await items.bulk_create(
+                type_slug, rows, key=key, existing=on_existing, **options
+            )
     if result.ok:
         journal.unlink(missing_ok=True)
     return result
