@@ -3,19 +3,28 @@
 It sits inside retry (so a backoff sleep holds no slot) and outside observe and authentication.
 With the in-process backend it calls the backend's synchronous methods directly: the common
 path of a request then costs no extra coroutine.
+
+Neither wait passes the call's deadline (:mod:`enspace_async._deadline`): a rate slot further
+away than the time left is not taken and the call fails at once; a wait for an in-flight slot
+ends when the deadline comes. Both raise :class:`~enspace_async._deadline.DeadlineExceeded`,
+nothing sent. The signal fed back never pauses other callers longer than ``max_pause`` (the
+client's ``RetryPolicy.max_retry_after``): a wait the call itself would not honour.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import inspect
+import math
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable
 
+from ._deadline import DEADLINE, DeadlineExceeded, bounded
 from ._http import Handler, Request, Response
 from ._observe import ClientStats
-from ._ratelimit import OK, LocalLimiterBackend, RateLimiter, RateSignal
+from ._ratelimit import LocalLimiterBackend, RateLimiter
+from ._ratesignal import OK, RateSignal
+from ._slots import Slots, loop_alarm, sleep_alarm
 
 __all__ = ["LimitMiddleware", "Slots"]
 
@@ -24,53 +33,18 @@ Sleep = Callable[[float], Awaitable[None]]
 NAP = 0.25
 
 
-class Slots:
-    """A FIFO counting semaphore whose uncontended acquire does not await.
-
-    A waiter that is cancelled after being handed a slot gives it to the next waiter, so a
-    cancelled caller can never leak a slot.
-    """
-
-    def __init__(self, size: int):
-        self.size = size
-        self.free = size
-        self._waiters: deque[asyncio.Future[None]] = deque()
-
-    def try_take(self) -> bool:
-        """Take a slot if one is free and nobody is queued."""
-        if self.free > 0 and not self._waiters:
-            self.free -= 1
-            return True
-        return False
-
-    async def take(self) -> None:
-        """Wait for a slot."""
-        if self.try_take():
-            return
-        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiters.append(waiter)
-        try:
-            await waiter
-        except asyncio.CancelledError:
-            if waiter.done() and not waiter.cancelled():
-                self.give()  # handed a slot just as we were cancelled: pass it on
-            else:
-                with contextlib.suppress(ValueError):  # already dropped by give()
-                    self._waiters.remove(waiter)
-            raise
-
-    def give(self) -> None:
-        """Return a slot: to the first live waiter, or to the pool."""
-        while self._waiters:
-            waiter = self._waiters.popleft()
-            if not waiter.done():
-                waiter.set_result(None)
-                return
-        self.free += 1
-
-
 class LimitMiddleware:
-    """Gate each attempt on the in-flight cap and the rate; feed the answer back."""
+    """Gate each attempt on the in-flight cap and the rate; feed the answer back.
+
+    Args:
+        limiter: the rate limiter (its backend holds the rate).
+        stats: the client's counters.
+        max_in_flight: the most attempts at once; ``None``: no cap.
+        max_pause: the longest wait an answer may impose on every caller.
+        clock: the monotonic clock deadlines are on.
+        sleep: how to wait.
+        wall_clock: the Unix time, for HTTP dates and Unix-time resets in headers.
+    """
 
     def __init__(
         self,
@@ -78,15 +52,22 @@ class LimitMiddleware:
         stats: ClientStats,
         *,
         max_in_flight: int | None,
+        max_pause: float = math.inf,
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
+        wall_clock: Clock = time.time,
     ):
         self.backend = limiter.backend
         self.local = limiter.backend if isinstance(limiter.backend, LocalLimiterBackend) else None
+        # Both SDK backends take max_wait; a custom one written to the bare protocol may not.
+        self.bounded_reserve = "max_wait" in inspect.signature(self.backend.reserve).parameters
         self.stats = stats
+        self.max_pause = max_pause
         self.clock = clock
         self.sleep = sleep
-        self.slots = Slots(max_in_flight) if max_in_flight else None
+        self.wall_clock = wall_clock
+        alarm = loop_alarm if sleep is asyncio.sleep else sleep_alarm(sleep)
+        self.slots = Slots(max_in_flight, alarm, clock) if max_in_flight else None
 
     async def __call__(self, request: Request, call_next: Handler) -> Response:
         """Wait for an in-flight slot and a rate slot, send, and report the answer."""
@@ -94,24 +75,46 @@ class LimitMiddleware:
         if slots is None:
             return await self._send(request, call_next)
         if not slots.try_take():
-            await slots.take()
+            request = await self._take_slot(slots, request)
         try:
             return await self._send(request, call_next)
         finally:
             slots.give()
 
+    async def _take_slot(self, slots: Slots, request: Request) -> Request:
+        """Wait for a slot until the deadline; return the request with the time left."""
+        deadline = DEADLINE.get()
+        if deadline is None:
+            await slots.take()
+            return request
+        left = deadline - self.clock()
+        if not await slots.take(deadline):
+            raise _late(
+                request,
+                f"waited {left:.3g} s for one of the {slots.size} in-flight slots "
+                "(max_in_flight) and the call's deadline came",
+            )
+        return bounded(request, deadline - self.clock())
+
     async def _send(self, request: Request, call_next: Handler) -> Response:
+        deadline = DEADLINE.get()
+        now = self.clock()
+        left = math.inf if deadline is None else deadline - now
         local = self.local
         if local is not None:
-            wait, epoch = local.take(self.clock())
+            wait, epoch = local.take(now, left)
         else:
-            wait, epoch = await self.backend.reserve(self.clock())
+            wait, epoch = await self._reserve(now, left)
         if wait > 0:
-            await self._wait(wait, epoch)
+            await self._wait(request, wait, epoch, deadline)
+            if deadline is not None:
+                request = bounded(request, deadline - self.clock())
         response = await call_next(request)
         status, headers = response.status, response.headers
         if status == 429 or "x-ratelimit-remaining" in headers:
-            signal = RateSignal.from_response(status, headers)
+            signal = RateSignal.from_response(
+                status, headers, now=self.wall_clock(), max_wait=self.max_pause
+            )
         elif status < 300:
             signal = OK
         else:
@@ -122,16 +125,38 @@ class LimitMiddleware:
             await self.backend.feedback(self.clock(), signal)
         return response
 
-    async def _wait(self, wait: float, epoch: int) -> None:
+    async def _reserve(self, now: float, left: float) -> tuple[float, int]:
+        if self.bounded_reserve:
+            return await self.backend.reserve(now, max_wait=left)  # type: ignore[call-arg]
+        return await self.backend.reserve(now)
+
+    async def _wait(
+        self, request: Request, wait: float, epoch: int, deadline: float | None
+    ) -> None:
         # Sleep in naps of at most NAP seconds and look at the epoch after each: a cut, a pause
         # or a rate risen well above the one our slot was spaced for means reserving anew.
         stats, backend, clock = self.stats, self.backend, self.clock
         stats.limiter_waits += 1
         started = clock()
-        while wait > 0:
-            nap = min(wait, NAP)
-            await self.sleep(nap)
-            wait -= nap  # trust the sleep: an injected one may not move the clock
-            if await backend.epoch() != epoch:
-                wait, epoch = await backend.reserve(clock())
-        stats.limiter_wait_seconds += clock() - started
+        try:
+            while wait > 0:
+                left = math.inf if deadline is None else deadline - clock()
+                if wait > left:
+                    raise _late(
+                        request,
+                        f"the rate limiter would hold this call {wait:.3g} s, but its deadline "
+                        f"is {max(left, 0.0):.3g} s away (RetryPolicy.deadline)",
+                    )
+                nap = min(wait, NAP)
+                await self.sleep(nap)
+                wait -= nap  # trust the sleep: an injected one may not move the clock
+                if await backend.epoch() != epoch:
+                    wait, epoch = await self._reserve(clock(), left - nap)
+        finally:
+            stats.limiter_wait_seconds += clock() - started
+
+
+def _late(request: Request, waited: str) -> DeadlineExceeded:
+    return DeadlineExceeded(
+        f"{waited}; nothing was sent", method=request.method, path=request.url.path
+    )

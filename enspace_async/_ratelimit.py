@@ -8,7 +8,8 @@ Two limits gate every attempt:
   A 429 cuts the rate to just under the rate the server was accepting, a ``Retry-After`` (or an
   exhausted ``X-RateLimit-Remaining`` with its ``X-RateLimit-Reset``) pauses every caller, and
   successes raise the rate again additively (AIMD). Without any header it still works: the
-  429s alone steer it.
+  429s alone steer it. Headers are read once, into a :class:`RateSignal`
+  (:mod:`enspace_async._ratesignal`): a wait longer than the client honours pauses nobody.
 
 The rate state lives behind :class:`LimiterBackend`, a small protocol of async methods, so a
 backend shared between processes (Redis, with atomic scripts) can replace the in-process
@@ -20,7 +21,9 @@ backend shared between processes (Redis, with atomic scripts) can replace the in
         async def feedback(self, now: float, signal: RateSignal) -> None: ...
 
 ``reserve`` takes the next send slot and says how long to wait for it, and under which *epoch*
-(the version of the state). After waiting, the limiter asks for the epoch again: a 429 or a pause
+(the version of the state). The SDK's backends also take ``max_wait``: a slot further away than
+that is not taken (the caller's deadline would pass first), so a refused caller leaves no hole
+in the pacing of the others. After waiting, the limiter asks for the epoch again: a 429 or a pause
 since the reservation changed it, and the caller reserves anew instead of sending on a stale
 slot. ``feedback`` reports each answer. ``now`` is the caller's monotonic clock; a shared backend
 may use its own clock (Redis ``TIME``) instead. The in-flight cap stays local to each process.
@@ -29,12 +32,9 @@ may use its own clock (Redis ``TIME``) instead. The in-flight cap stays local to
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from typing import Protocol, runtime_checkable
 
-import attrs
-
-from ._errors import parse_retry_after
+from ._ratesignal import RateSignal
 
 __all__ = [
     "LimiterBackend",
@@ -44,54 +44,8 @@ __all__ = [
 ]
 
 
-@attrs.frozen
-class RateSignal:
-    """What one answer tells the limiter.
-
-    Attributes:
-        throttled: the answer was a 429.
-        retry_after: seconds the server asked us to wait (``Retry-After``).
-        limit: ``X-RateLimit-Limit``, the size of the server's window or bucket.
-        remaining: ``X-RateLimit-Remaining``, requests left in it.
-        reset: ``X-RateLimit-Reset``, seconds until it resets.
-    """
-
-    throttled: bool = False
-    retry_after: float | None = None
-    limit: int | None = None
-    remaining: int | None = None
-    reset: float | None = None
-
-    @classmethod
-    def from_response(cls, status: int, headers: Mapping[str, str]) -> RateSignal:
-        """Read the signal from a status and lower-case headers."""
-        remaining = _number(headers.get("x-ratelimit-remaining"))
-        if status != 429 and remaining is None:
-            return OK
-        limit = _number(headers.get("x-ratelimit-limit"))
-        return cls(
-            throttled=status == 429,
-            retry_after=parse_retry_after(headers.get("retry-after")),
-            limit=None if limit is None else int(limit),
-            remaining=None if remaining is None else int(remaining),
-            reset=_number(headers.get("x-ratelimit-reset")),
-        )
-
-
-OK = RateSignal()
-
 COLD_WINDOW = 0.05
 """The shortest span over which a cold start's successes are turned into a rate (seconds)."""
-
-
-def _number(value: str | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        number = float(value)
-    except ValueError:
-        return None
-    return number if math.isfinite(number) and number >= 0 else None
 
 
 @runtime_checkable
@@ -118,13 +72,12 @@ class LocalLimiterBackend:
     (never more than the current rate; within the first second, the successes so far over the
     time since the first, at least ``COLD_WINDOW``; a 429 ``2 * COLD_WINDOW`` after such a cut
     re-measures from the successes since it, the server's refill rate without its opening
-    burst); a bare 429 with ``Retry-After`` and no
-    ``X-RateLimit-*`` headers also pauses every caller for that long. Each success adds
-    ``increase`` requests per second to the rate (doubled for every second of unbroken
-    growth, at most 16 times), up to the ceiling, unless the server's
+    burst); a 429 may also pause every caller, for :attr:`RateSignal.pause` seconds (a
+    bare ``Retry-After``, or the reset of an exhausted ``X-RateLimit-Remaining``). Each
+    success adds ``increase`` requests per second to the rate (doubled for every second of
+    unbroken growth, at most 16 times), up to the ceiling, unless the server's
     ``X-RateLimit-Remaining`` shows less than ``low_water`` of its ``X-RateLimit-Limit`` left
-    (or nothing left when it sends no limit): then the rate holds. ``Remaining: 0`` with a
-    ``Reset`` in a 429 pauses every caller until the reset.
+    (or nothing left when it sends no limit): then the rate holds.
 
     Args:
         max_rate: the ceiling in requests per second; ``None`` starts unlimited and only
@@ -178,19 +131,22 @@ class LocalLimiterBackend:
     def __repr__(self) -> str:
         return f"<LocalLimiterBackend rate={self.rate:.1f}/s ceiling={self.ceiling}>"
 
-    async def reserve(self, now: float) -> tuple[float, int]:
-        """Take the next send slot; return (seconds to wait, epoch)."""
-        return self.take(now)
+    async def reserve(self, now: float, max_wait: float = math.inf) -> tuple[float, int]:
+        """Take the next send slot unless it is more than ``max_wait`` away; return
+        (seconds to wait, epoch). A wait above ``max_wait`` means no slot was taken."""
+        return self.take(now, max_wait)
 
-    def take(self, now: float) -> tuple[float, int]:
+    def take(self, now: float, max_wait: float = math.inf) -> tuple[float, int]:
         """:meth:`reserve` without the coroutine, for the in-process fast path."""
         rate = self.rate
         if rate == math.inf:
             return max(self._blocked_until - now, 0.0), self._epoch
         interval = 1.0 / rate
         slot = max(self._next, now - (self._burst - 1) * interval, self._blocked_until)
-        self._next = slot + interval
-        return max(slot - now, 0.0), self._epoch
+        wait = max(slot - now, 0.0)
+        if wait <= max_wait:
+            self._next = slot + interval
+        return wait, self._epoch
 
     async def epoch(self) -> int:
         """Return the state version."""
@@ -234,10 +190,9 @@ class LocalLimiterBackend:
         return signal.remaining > self._low_water * (signal.limit or 0)
 
     def _throttled(self, now: float, signal: RateSignal) -> None:
-        if signal.remaining is None and signal.retry_after:
-            self._pause(now, signal.retry_after)
-        elif signal.remaining == 0 and signal.reset and signal.retry_after is None:
-            self._pause(now, signal.reset)
+        pause = signal.pause
+        if pause > 0:
+            self._pause(now, pause)
         # After a cut made before a full second of history, 429s soon re-measure the rate.
         cold = self._cold_cut and self._previous_rate == 0.0
         cooldown = 2 * COLD_WINDOW if cold else self._cooldown

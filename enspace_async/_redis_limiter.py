@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import math
 import time
 from collections.abc import Awaitable, Callable
 from types import TracebackType
@@ -198,11 +199,13 @@ class RedisLimiter:
 
     # LimiterBackend
 
-    async def reserve(self, now: float) -> tuple[float, int]:
-        """Take the next send slot; return (seconds to wait, epoch)."""
-        result = await self._call(lambda: self._reserve(self.keys[:1], self._settings))
+    async def reserve(self, now: float, max_wait: float = math.inf) -> tuple[float, int]:
+        """Take the next send slot unless it is more than ``max_wait`` away; return
+        (seconds to wait, epoch). A wait above ``max_wait`` means no slot was taken."""
+        args = [*self._settings, repr(max_wait) if max_wait < math.inf else ""]
+        result = await self._call(lambda: self._reserve(self.keys[:1], args))
         if isinstance(result, _Down):
-            wait, epoch = await self.local.reserve(now)
+            wait, epoch = await self.local.reserve(now, max_wait)
             return wait, -1 - epoch
         return float(result[0]), int(result[1])
 
@@ -309,8 +312,9 @@ def _connect(url: str, timeout: float) -> Redis:
 
 
 def _signal_args(signal: RateSignal) -> list[str]:
-    values = (signal.retry_after, signal.limit, signal.remaining, signal.reset)
+    counts = (signal.limit, signal.remaining)
     return [
         "1" if signal.throttled else "0",
-        *("" if v is None else repr(float(v)) for v in values),
+        repr(signal.pause),
+        *("" if v is None else repr(float(v)) for v in counts),
     ]

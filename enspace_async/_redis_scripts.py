@@ -2,7 +2,9 @@
 
 Each script runs atomically in Redis, reads the clock with ``TIME`` (so the workers' own clocks
 never matter), and ports one method of :class:`~enspace_async.LocalLimiterBackend` line for line:
-the same GCRA bucket, the same AIMD rule, the same pauses and epochs. The rate state of one API
+the same GCRA bucket, the same AIMD rule, the same pauses and epochs. What a pause is, and how
+long, is not repeated here: the signal's :attr:`~enspace_async.RateSignal.pause`, read once in
+Python from the headers, travels as a number. The rate state of one API
 key is a hash (``rate``, ``next``, ``blocked``, ``epoch``, ``cut_at``, ``win_start``, ``win_ok``,
 ``prev_rate``); the retry budget is a string holding its tokens. Both expire after ``ttl`` idle
 milliseconds, so a key nobody uses leaves nothing behind.
@@ -60,20 +62,22 @@ end
 RESERVE = (
     _STATE
     + """
+local max_wait = tonumber(ARGV[10]) or INF
 local wait
 if rate == INF then
   wait = math.max(blocked - now, 0)
 else
   local interval = 1 / rate
   local slot = math.max(nxt, now - (burst - 1) * interval, blocked)
-  nxt = slot + interval
   wait = math.max(slot - now, 0)
+  if wait <= max_wait then nxt = slot + interval end
 end
 save()
 return {enc(wait), epoch}
 """
 )
-"""Take the next send slot: returns ``{seconds to wait, epoch}``."""
+"""Take the next send slot unless it is more than ``ARGV[10]`` seconds away (the caller's
+deadline would pass first: no slot is taken): returns ``{seconds to wait, epoch}``."""
 
 FEEDBACK = (
     _STATE
@@ -83,21 +87,13 @@ local function opt(v)
   return tonumber(v)
 end
 local throttled = ARGV[10] == '1'
-local retry_after, limit = opt(ARGV[11]), opt(ARGV[12])
-local remaining, reset = opt(ARGV[13]), opt(ARGV[14])
-local function pause(seconds)
-  local untl = now + seconds
-  if untl > blocked then
+local pause, limit, remaining = tonumber(ARGV[11]), opt(ARGV[12]), opt(ARGV[13])
+if throttled then
+  local untl = now + pause
+  if pause > 0 and untl > blocked then
     blocked = untl
     nxt = math.max(nxt, untl)
     epoch = epoch + 1
-  end
-end
-if throttled then
-  if remaining == nil and retry_after and retry_after > 0 then
-    pause(retry_after)
-  elseif remaining == 0 and reset and reset > 0 and retry_after == nil then
-    pause(reset)
   end
   if adaptive and now >= cut_at + cooldown then
     local elapsed = math.min(math.max(now - win_start, 0), 1)
@@ -128,8 +124,9 @@ save()
 return epoch
 """
 )
-"""Report one answer; ``ARGV[10..14]``: throttled, retry_after, limit, remaining, reset
-(``''`` for an absent value). Returns the epoch."""
+"""Report one answer; ``ARGV[10..13]``: throttled, the pause of every caller in seconds
+(:attr:`~enspace_async.RateSignal.pause`, decided in Python: capped, Unix-time resets already
+converted), limit, remaining (``''`` for an absent value). Returns the epoch."""
 
 BUDGET_WITHDRAW = """
 local capacity, amount = tonumber(ARGV[1]), tonumber(ARGV[2])

@@ -3,7 +3,8 @@
 What is retried (:func:`retry_cause`):
 
 * nothing was sent (``TransportError.sent`` is false: no connection, a connect timeout) — any
-  method, always; except a :class:`~enspace_async.TLSError`, which no retry can mend;
+  method, always; except a :class:`~enspace_async.TLSError`, which no retry can mend, and a
+  wait that would pass the call's own deadline (:mod:`enspace_async._deadline`);
 * ``429 Too Many Requests`` — any method, always (the server did not apply it);
 * ``502``/``503``/``504``, a read timeout, a broken connection or a cut body — only for
   ``GET``, ``HEAD``, ``OPTIONS``, ``PUT`` and ``DELETE``, which are idempotent.
@@ -16,8 +17,11 @@ A ``POST`` that may have reached the server is never resent: a transport failure
 is raised as :class:`~enspace_async.ServerError` with a note saying the outcome is unknown.
 
 Delays use exponential backoff with full jitter, ``random() * min(max_backoff, base * 2**n)``,
-or the server's ``Retry-After`` (seconds or an HTTP date) when it is longer. A call stops
-retrying when its attempts, its ``deadline`` or the client's retry **budget** run out.
+or the wait the server asks for (:attr:`~enspace_async.RateSignal.wait`: ``Retry-After``, or
+the ``X-RateLimit-Reset`` of an exhausted ``X-RateLimit-Remaining``) when it is longer; a wait
+above ``max_retry_after`` is not waited for: the answer is raised at once. A call stops
+retrying when its attempts, its ``deadline`` or the client's retry **budget** run out; no
+retry sleep ends past the deadline.
 
 The budget is a token bucket shared by a client and all its views (botocore's retry quota): a
 retry withdraws ``retry_cost`` (``timeout_cost`` for timeouts; 429s cost nothing because the
@@ -42,16 +46,12 @@ from typing import Protocol, runtime_checkable
 
 import attrs
 
-from ._errors import (
-    OutcomeUnknownError,
-    RequestTimeout,
-    TLSError,
-    TransportError,
-    parse_retry_after,
-)
+from ._deadline import DEADLINE, DeadlineExceeded, bounded
+from ._errors import OutcomeUnknownError, RequestTimeout, TLSError, TransportError
 from ._http import Handler, Request, Response
 from ._observe import _ATTEMPT, ClientStats
 from ._outcome import Applied, applied, may_resend
+from ._ratesignal import RateSignal
 
 __all__ = [
     "LocalRetryBudget",
@@ -75,8 +75,9 @@ class RetryPolicy:
         max_attempts: attempts per call, the first included (1 disables retries).
         backoff_base: seconds of the first backoff ceiling; it doubles with each retry.
         max_backoff: the largest backoff ceiling.
-        max_retry_after: the longest ``Retry-After`` honoured; a longer one is not waited
-            for and the 429 is raised.
+        max_retry_after: the longest wait a server may ask for (``Retry-After``, an
+            ``X-RateLimit-Reset``) and have it honoured; a longer one is not waited for: the
+            answer is raised at once, and the shared rate limiter pauses nobody for it.
         deadline: seconds for a whole call, retries and waits included; ``None``: no limit.
         budget: the capacity of the client's retry budget.
         retry_cost: what one retry withdraws from the budget.
@@ -153,7 +154,7 @@ class LocalRetryBudget:
 
 def retry_cause(method: str, outcome: Response | TransportError) -> str | None:
     """Return why ``outcome`` of a ``method`` request may be retried, or ``None`` if not."""
-    if isinstance(outcome, TLSError) or not may_resend(method, outcome):
+    if isinstance(outcome, TLSError | DeadlineExceeded) or not may_resend(method, outcome):
         return None
     if isinstance(outcome, TransportError):
         if not outcome.sent:
@@ -186,37 +187,42 @@ class RetryMiddleware:
     async def __call__(self, request: Request, call_next: Handler) -> Response:
         """Send ``request``, retrying transient failures."""
         self.stats.requests += 1
-        policy = self.policy
-        deadline = _deadline(policy.deadline, request, self.clock)
-        attempt, spent, ambiguous = 1, 0, False
-        while True:
-            if attempt == 1 and _ATTEMPT.get() == 1:  # the common path: no context change
-                try:
-                    outcome: Response | TransportError = await call_next(request)
-                except TransportError as exc:
-                    outcome = exc
-            else:
-                outcome = await self._attempt(request, call_next, attempt, deadline)
-            if isinstance(outcome, Response) and ambiguous and _gone(request, outcome):
-                outcome = attrs.evolve(outcome, status=204, content=b"")
-            if isinstance(outcome, Response) and outcome.status < 300:
-                if self.local is not None:
-                    self.local.put(spent or 1)
+        deadline = _deadline(self.policy.deadline, request, self.clock)
+        # The gate and the limiter inside bound their waits by it. Inline, not in a helper
+        # coroutine: one frame less on every call.
+        token = DEADLINE.set(deadline)
+        try:
+            attempt, spent, ambiguous = 1, 0, False
+            while True:
+                if attempt == 1 and _ATTEMPT.get() == 1:  # the common path: no context change
+                    try:
+                        outcome: Response | TransportError = await call_next(request)
+                    except TransportError as exc:
+                        outcome = exc
                 else:
-                    await self.budget.deposit(spent or 1)
-                return outcome
-            cause = retry_cause(request.method, outcome)
-            if cause is None:
-                return self._finish(request, outcome)
-            delay = self._delay(attempt, outcome)
-            cost = self._cost(cause)
-            if delay is None or not await self._may_retry(attempt, delay, cost, deadline):
-                return self._finish(request, outcome)
-            spent += cost
-            ambiguous = ambiguous or applied(request.method, outcome) is not Applied.NO
-            self.stats.retries[cause] += 1
-            await self.sleep(delay)
-            attempt += 1
+                    outcome = await self._attempt(request, call_next, attempt, deadline)
+                if isinstance(outcome, Response) and ambiguous and _gone(request, outcome):
+                    outcome = attrs.evolve(outcome, status=204, content=b"")
+                if isinstance(outcome, Response) and outcome.status < 300:
+                    if self.local is not None:
+                        self.local.put(spent or 1)
+                    else:
+                        await self.budget.deposit(spent or 1)
+                    return outcome
+                cause = retry_cause(request.method, outcome)
+                if cause is None:
+                    return self._finish(request, outcome)
+                delay = self._delay(attempt, outcome)
+                cost = self._cost(cause)
+                if delay is None or not await self._may_retry(attempt, delay, cost, deadline):
+                    return self._finish(request, outcome)
+                spent += cost
+                ambiguous = ambiguous or applied(request.method, outcome) is not Applied.NO
+                self.stats.retries[cause] += 1
+                await self.sleep(delay)
+                attempt += 1
+        finally:
+            DEADLINE.reset(token)
 
     async def _attempt(
         self, request: Request, call_next: Handler, attempt: int, deadline: float | None
@@ -224,7 +230,7 @@ class RetryMiddleware:
         token = _ATTEMPT.set(attempt)
         try:
             if attempt > 1 and deadline is not None:
-                request = _bounded(request, deadline - self.clock())
+                request = bounded(request, deadline - self.clock())
             return await call_next(request)
         except TransportError as exc:
             return exc
@@ -235,9 +241,7 @@ class RetryMiddleware:
         backoff = self.policy.backoff(attempt, self.policy.jitter())
         if isinstance(outcome, TransportError):
             return backoff
-        wait = parse_retry_after(outcome.headers.get("retry-after"), now=self.wall_clock())
-        if wait is None and outcome.headers.get("x-ratelimit-remaining") == "0":
-            wait = parse_retry_after(outcome.headers.get("x-ratelimit-reset"))
+        wait = RateSignal.read(outcome.status, outcome.headers, now=self.wall_clock()).wait
         if wait is None:
             return backoff
         return None if wait > self.policy.max_retry_after else max(wait, backoff)
@@ -284,12 +288,3 @@ def _deadline(seconds: float | None, request: Request, clock: Clock) -> float | 
     if seconds is None:
         return None
     return clock() + max(seconds, request.timeout.total or 0.0)
-
-
-def _bounded(request: Request, left: float) -> Request:
-    """Shorten a retry's total timeout so it cannot outlive the call's deadline."""
-    left = max(left, 0.001)
-    total = request.timeout.total
-    if total is not None and total <= left:
-        return request
-    return attrs.evolve(request, timeout=attrs.evolve(request.timeout, total=left))

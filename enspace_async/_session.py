@@ -65,12 +65,19 @@ class Session:
         if max_in_flight is None:
             max_in_flight = getattr(transport, "pool_size", None)
         self.max_in_flight = max_in_flight or None
+        # The limiter pauses nobody longer than this client would wait for its own call.
+        self.gate = LimitMiddleware(
+            limiter,
+            self.stats,
+            max_in_flight=self.max_in_flight,
+            max_pause=retry.max_retry_after,
+            clock=clock,
+            sleep=sleep,
+        )
         own: list[_Stage] = [
             RetryMiddleware(retry, self.retry_budget, self.stats, clock=clock, sleep=sleep),
             RedirectMiddleware(),
-            LimitMiddleware(
-                limiter, self.stats, max_in_flight=self.max_in_flight, clock=clock, sleep=sleep
-            ),
+            self.gate,
             ObserveMiddleware(self.stats, hooks),
             self._authenticate,
         ]

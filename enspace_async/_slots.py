@@ -1,0 +1,144 @@
+"""The in-flight slots: a FIFO counting semaphore whose waits end by a deadline.
+
+An uncontended take does not await. A queued caller may give a deadline; one alarm per queue
+(not one timer per caller: a capped pool may have thousands queued) rings at the soonest
+deadline and tells every caller due by then that its time is up. The alarm trusts its sleep: an
+injected sleep that returns at once (virtual time) means that much time has passed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+__all__ = ["Alarm", "Slots", "loop_alarm", "sleep_alarm"]
+
+
+class Cancellable(Protocol):
+    """What an alarm returns: a timer handle or a task."""
+
+    def cancel(self) -> Any:
+        """Stop the alarm."""
+        ...
+
+
+Alarm = Callable[[float, Callable[[], None]], Cancellable]
+"""``alarm(seconds, ring)``: call ``ring`` in ``seconds``."""
+
+
+def loop_alarm(seconds: float, ring: Callable[[], None]) -> Cancellable:
+    """Ring on the running loop's timer."""
+    return asyncio.get_running_loop().call_later(seconds, ring)
+
+
+def sleep_alarm(sleep: Callable[[float], Awaitable[None]]) -> Alarm:
+    """An alarm driven by an injected ``sleep``, so virtual time rings it too."""
+
+    async def ring_after(seconds: float, ring: Callable[[], None]) -> None:
+        await sleep(seconds)
+        ring()
+
+    return lambda seconds, ring: asyncio.ensure_future(ring_after(seconds, ring))
+
+
+class Slots:
+    """A FIFO counting semaphore that never leaks a slot and whose waits may end by a deadline.
+
+    A waiter that is cancelled after being handed a slot gives it to the next waiter; one whose
+    deadline comes leaves the queue holding nothing.
+
+    Args:
+        size: the number of slots.
+        alarm: how deadlines are kept (the loop's timer by default).
+        clock: the monotonic clock deadlines are on.
+    """
+
+    def __init__(
+        self, size: int, alarm: Alarm = loop_alarm, clock: Callable[[], float] = time.monotonic
+    ):
+        self.size = size
+        self.free = size
+        self._alarm, self._clock = alarm, clock
+        self._waiters: deque[tuple[asyncio.Future[bool], float]] = deque()
+        self._ring_at = math.inf
+        self._ringing: Cancellable | None = None
+
+    @property
+    def idle(self) -> bool:
+        """Whether every slot is free and nobody waits."""
+        return self.free == self.size and not self._waiters
+
+    def try_take(self) -> bool:
+        """Take a slot if one is free and nobody is queued."""
+        if self.free > 0 and not self._waiters:
+            self.free -= 1
+            return True
+        return False
+
+    async def take(self, until: float = math.inf) -> bool:
+        """Wait for a slot; return ``False``, holding none, if the clock reaches ``until``."""
+        if self.try_take():
+            return True
+        waiter: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        entry = (waiter, until)
+        self._waiters.append(entry)
+        if until < self._ring_at:
+            self._arm(until)
+        try:
+            taken = await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled() and waiter.result():
+                self.give()  # handed a slot just as we were cancelled: pass it on
+            else:
+                self._drop(entry)
+            raise
+        if not taken:
+            self._drop(entry)
+        return taken
+
+    def give(self) -> None:
+        """Return a slot: to the first live waiter, or to the pool."""
+        waiters = self._waiters
+        while waiters:
+            waiter, _ = waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(True)
+                return
+        self.free += 1
+        self._disarm()
+
+    def _drop(self, entry: tuple[asyncio.Future[bool], float]) -> None:
+        with contextlib.suppress(ValueError):  # already dropped by give()
+            self._waiters.remove(entry)
+        if not self._waiters:
+            self._disarm()
+
+    def _arm(self, when: float) -> None:
+        self._disarm()
+        self._ring_at = when
+        self._ringing = self._alarm(max(when - self._clock(), 0.0), self._ring)
+
+    def _disarm(self) -> None:
+        if self._ringing is not None:
+            self._ringing.cancel()
+            self._ringing, self._ring_at = None, math.inf
+
+    def _ring(self) -> None:
+        # Every waiter due by the time this alarm was set for is out of time; the alarm moves
+        # on to the soonest deadline left.
+        due, self._ringing, self._ring_at = self._ring_at, None, math.inf
+        soonest = math.inf
+        for waiter, until in self._waiters:
+            if waiter.done():
+                continue
+            if until <= due:
+                waiter.set_result(False)
+            else:
+                soonest = min(soonest, until)
+        if soonest < math.inf:
+            self._arm(soonest)
