@@ -131,12 +131,14 @@ class ObserveMiddleware:
     async def __call__(self, request: Request, call_next: Handler) -> Response:
         """Send one attempt and record what happened."""
         stats, hooks = self.stats, self.hooks
+        if hooks is not None and hooks.on_request:
+            # Before counting: a hook that raises or is cancelled sent nothing, and nothing
+            # between here and the try below can leave in_flight raised.
+            await _run(hooks.on_request, Attempt(request, _ATTEMPT.get()))
         stats.attempts += 1
         stats.in_flight += 1
         if request.content:
             stats.bytes_sent += len(request.content)
-        if hooks is not None and hooks.on_request:
-            await _run(hooks.on_request, Attempt(request, _ATTEMPT.get()))
         started = time.perf_counter()
         try:
             response = await call_next(request)
