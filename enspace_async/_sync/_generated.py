@@ -161,11 +161,17 @@ class SyncItems(SyncResource):
         Args:
             type_slug: the type's slug.
             filters: ``{"status": "active", "created_at_gte": dt, "data.city": "Recife"}``;
-                lists repeat the parameter (``"id_in": [1, 2]``).
+                lists repeat the parameter (``"id_in": [1, 2]``); an empty ``_in`` list
+                matches no row, so nothing is sent.
             sort: ``"id:asc"`` or several keys.
             q: full-text search.
             page_size: rows per request, 1 to 100.
             start: the offset to begin at (to resume).
+
+        Raises:
+            ConfigurationError: at once, for a bad argument: ``_start``, ``_limit``, ``_sort``
+                or ``_q`` in ``filters`` (pass ``start=``, ``page_size=``, ``sort=``, ``q=``),
+                text that cannot be sent, a path segment that could change the path.
         """
         return SyncPaginator(
             self._portal,
