@@ -272,8 +272,11 @@ class RateLimitError(APIError):
 
     @property
     def retry_after(self) -> float | None:
-        """Seconds to wait, from the ``Retry-After`` header, when present and valid."""
-        return parse_retry_after(self.headers.get("retry-after"))
+        """Seconds to wait: ``Retry-After``, else the ``X-RateLimit-Reset`` of an exhausted
+        ``X-RateLimit-Remaining``, read as the retry layer reads them; ``None`` if neither."""
+        from ._ratesignal import RateSignal  # the one reading of the headers (it imports us)
+
+        return RateSignal.read(429, self.headers).wait
 
 
 class ServerError(APIError):

@@ -9,6 +9,7 @@ from email.utils import formatdate
 from typing import Any
 
 import pytest
+from test_outcome import FAILURES  # the method x failure table of _outcome
 
 from enspace_async import (
     ConnectError,
@@ -26,6 +27,8 @@ from enspace_async import (
     TransportError,
     outcome_unknown,
 )
+from enspace_async._deadline import DeadlineExceeded
+from enspace_async._outcome import Applied, applied, may_resend
 from enspace_async._retry import retry_cause
 from enspace_async.transports import MockTransport
 
@@ -362,3 +365,13 @@ async def test_a_custom_budget_is_driven_through_the_protocol(allow: bool) -> No
     else:
         assert budget.calls == [("withdraw", 5)]
         assert len(seen) == 1
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "POST", "PATCH"])
+def test_retry_resends_only_what_the_outcome_rule_allows(method: str) -> None:
+    for name, outcome, _ in FAILURES:
+        if isinstance(outcome, Response | TransportError) and not may_resend(method, outcome):
+            assert retry_cause(method, outcome) is None, name
+    late = DeadlineExceeded("the rate limiter would hold this call 30 s")
+    assert applied(method, late) is Applied.NO  # nothing was sent ...
+    assert retry_cause(method, late) is None  # ... but the call's own time is up
