@@ -18,9 +18,17 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import pytest
 import pytest_asyncio
 
-from enspace_async import BulkProgress, EnspaceClient, Request, Response, RetryPolicy
+from enspace_async import (
+    BulkProgress,
+    ConfigurationError,
+    EnspaceClient,
+    Request,
+    Response,
+    RetryPolicy,
+)
 from enspace_async.testing import EnspaceEmulator
 
 FIELDS = {"code": "inputText", "amount": "EnlNumber"}
@@ -110,6 +118,34 @@ async def test_two_items_with_the_key_are_a_row_error_not_another_create(
     assert not upserted.errors[0].unknown  # nothing was sent: certainly not applied
     assert upserted.errors[0].error == "key not unique: 2 items have code='C000000'"
     assert codes(emu) == Counter({"C000000": 2})
+
+
+async def test_existing_skip_and_fail_look_every_row_up_before_creating(
+    emu: EnspaceEmulator, client: EnspaceClient
+) -> None:
+    await client.items.bulk_create("deals", rows(2), key="code")
+    skipped = await client.items.bulk_create("deals", rows(3), key="code", existing="skip")
+    assert (skipped.existing, skipped.created) == (2, 1)
+    assert skipped.references[0] == emu.items("deals")[0]["reference"]
+    failed = await client.items.bulk_create("deals", rows(4), key="code", existing="fail")
+    assert (failed.failed, failed.created) == (3, 1)
+    assert not any(e.unknown or e.retryable for e in failed.errors)
+    assert codes(emu) == Counter({f"C{n:06d}": 1 for n in range(4)})
+    with pytest.raises(ConfigurationError, match="key"):
+        await client.items.bulk_create("deals", rows(1), existing="skip")
+    with pytest.raises(ConfigurationError, match="existing must be"):
+        await client.items.bulk_create("deals", rows(1), key="code", existing="update")
+
+
+async def test_a_create_whose_answer_does_not_decode_is_created_and_never_resent(
+    emu: EnspaceEmulator, client: EnspaceClient, tmp_path: Path
+) -> None:
+    journal = tmp_path / "malformed.jsonl"
+    emu.faults.script("items.create", ["malformed"])  # applied; a 200 that is not JSON
+    first = await client.items.bulk_create("deals", rows(2), concurrency=1, checkpoint=journal)
+    again = await client.items.bulk_create("deals", rows(2), concurrency=1, checkpoint=journal)
+    assert (first.created, first.failed, again.skipped) == (2, 0, 2)
+    assert codes(emu) == Counter({"C000000": 1, "C000001": 1})
 
 
 # --- resumes without a key -----------------------------------------------------------------
