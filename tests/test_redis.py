@@ -211,20 +211,44 @@ async def test_without_redis_a_local_share_keeps_calls_going(
 
 
 class SilentServer:
-    """A TCP server that accepts connections and never answers: a hung Redis."""
+    """A TCP server that accepts connections and never answers: a hung Redis.
+
+    A client that gives up after its timeout may do so before this server has even run its
+    accept callback (on a loaded machine), so tests wait for the connections they expect
+    instead of counting at once.
+    """
 
     def __init__(self) -> None:
-        self.accepted: asyncio.Queue[None] = asyncio.Queue()  # one per connection that talked
-        self.connections = 0
+        self.talked: list[bool] = []  # per connection: whether it sent its first command yet
+        self.changed = asyncio.Condition()
         self.held: list[asyncio.StreamWriter] = []
         self.url = ""
 
+    @property
+    def connections(self) -> int:
+        return len(self.talked)
+
     async def swallow(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.connections += 1
         self.held.append(writer)
+        index = len(self.talked)
+        self.talked.append(False)
+        await self._notify()
         if await reader.read(1):  # the client is connected and sent its first command
-            self.accepted.put_nowait(None)
+            self.talked[index] = True
+            await self._notify()
         await reader.read()
+
+    async def _notify(self) -> None:
+        async with self.changed:
+            self.changed.notify_all()
+
+    async def reach(self, count: int, *, talked: bool = False) -> None:
+        """Wait until ``count`` connections arrived (the last of them having sent a command)."""
+        async with asyncio.timeout(10), self.changed:
+            await self.changed.wait_for(
+                lambda: self.connections >= count and (not talked or self.talked[count - 1])
+            )
+        assert self.connections == count
 
 
 @pytest_asyncio.fixture
@@ -254,26 +278,26 @@ async def test_a_slow_redis_is_left_after_the_timeout_and_probed_with_backoff(
     )
     assert (await limiter.reserve(0.0))[0] == 0.0
     assert limiter.degraded
-    assert silent_server.connections == 1
+    await silent_server.reach(1)
     for now in (0.1, 0.4):  # before the first probe: Redis is not asked at all
         clock.now = now
         await limiter.reserve(now)
     assert silent_server.connections == 1
     clock.now = 0.5
     await limiter.reserve(0.5)  # the probe: times out again, the next one comes 1 s later
-    assert silent_server.connections == 2
+    await silent_server.reach(2)
     clock.now = 1.4
     await limiter.withdraw(1)
     assert silent_server.connections == 2
-    clock.now, probes = 1.5, silent_server.connections
+    clock.now = 1.5
     await limiter.deposit(1)
-    assert silent_server.connections == probes + 1
+    await silent_server.reach(3)
     clock.now = 2.4  # the backoff stops at max_probe_interval
     await limiter.epoch()
-    assert silent_server.connections == probes + 1
+    assert silent_server.connections == 3
     clock.now = 2.5
     await limiter.epoch()
-    assert silent_server.connections == probes + 2
+    await silent_server.reach(4)
     assert len([r for r in caplog.records if r.levelno == logging.WARNING]) == 1
 
 
@@ -288,14 +312,13 @@ async def test_a_cancelled_probe_lets_the_next_call_probe(
     limiter._timeout = 30.0  # the next probe hangs until it is cancelled
     clock.now = 10.0
     probe = asyncio.create_task(limiter.reserve(10.0))
-    await silent_server.accepted.get()
-    await silent_server.accepted.get()
+    await silent_server.reach(2, talked=True)  # the probe's command is on its way
     probe.cancel()
     with pytest.raises(asyncio.CancelledError):
         await probe
     limiter._timeout = 0.05
     await limiter.reserve(10.0)  # probes again instead of waiting for the cancelled probe
-    assert silent_server.connections == 3
+    await silent_server.reach(3)
     await hung.aclose()
 
 
