@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import time
 from collections.abc import Mapping, Sequence
 from types import TracebackType
@@ -21,19 +20,11 @@ from typing import Any, Self, TypeVar, overload
 
 import attrs
 import orjson
-from cattrs.errors import StructureHandlerNotFoundError
 from yarl import URL
 
-from ._config import (
-    DEFAULT_BASE_URL,
-    Secret,
-    expect,
-    header_text,
-    parse_base_url,
-    positive,
-    whole,
-)
-from ._converter import converter, dumps, loads, structure
+from . import _arguments
+from ._config import DEFAULT_BASE_URL, ENV_KEY, Secret, parse_base_url
+from ._converter import dumps, loads, structure
 from ._errors import (
     APIError,
     ClientClosedError,
@@ -52,7 +43,6 @@ from ._resources import ResourceAccess
 from ._retry import RetryBudget, RetryPolicy
 from ._routes import Route, route
 from ._session import Clock, Session, Sleep
-from ._version import __version__
 from .models._integrations import looks_secret
 from .transports import AiohttpTransport, Transport
 
@@ -60,7 +50,7 @@ __all__ = ["EnspaceClient"]
 
 T = TypeVar("T")
 DEFAULT_TIMEOUT = Timeout()
-_ENV_KEY, _ENV_URL, _ENV_WORKSPACE = "ENSPACE_API_KEY", "ENSPACE_API_URL", "ENSPACE_WORKSPACE_ID"
+_ENV_URL, _ENV_WORKSPACE = "ENSPACE_API_URL", "ENSPACE_WORKSPACE_ID"
 
 
 @attrs.frozen
@@ -137,23 +127,25 @@ class EnspaceClient(ResourceAccess):
         foreign = None if isinstance(api_key, str | None) else type(api_key).__name__
         key = Secret(api_key if isinstance(api_key, str) else "")
         del api_key  # out of this frame's locals, which a traceback may print (capture_locals)
-        _check_key(key, foreign)
-        _check_parts(transport, middlewares, allow_insecure_http, retry_budget, hooks, sleep, clock)
+        _arguments.check_key(key, foreign)
+        _arguments.check_parts(
+            transport, middlewares, allow_insecure_http, retry_budget, hooks, sleep, clock
+        )
         self._options = _Options(
             base_url=parse_base_url(base_url, allow_insecure_http=allow_insecure_http),
-            workspace=_check_workspace(workspace),
+            workspace=_arguments.check_workspace(workspace),
             timeout=Timeout.of(timeout),
-            user_agent=_user_agent(user_agent),
+            user_agent=_arguments.user_agent(user_agent),
         )
         self._session = Session(
             key,
             transport or AiohttpTransport(),
             middlewares,
             base_url=self._options.base_url,
-            retry=_retry_policy(retry),
+            retry=_arguments.retry_policy(retry),
             retry_budget=retry_budget,
-            limiter=_limiter(rate_limit),
-            max_in_flight=_max_in_flight(max_in_flight),
+            limiter=_arguments.limiter(rate_limit),
+            max_in_flight=_arguments.max_in_flight(max_in_flight),
             hooks=hooks,
             sleep=sleep,
             clock=clock,
@@ -169,7 +161,7 @@ class EnspaceClient(ResourceAccess):
         url = {"base_url": os.environ[_ENV_URL]} if os.environ.get(_ENV_URL) else {}
         return cls(
             **{
-                "api_key": os.environ.get(_ENV_KEY),
+                "api_key": os.environ.get(ENV_KEY),
                 "workspace": os.environ.get(_ENV_WORKSPACE) or None,
                 **url,
                 **overrides,
@@ -186,7 +178,7 @@ class EnspaceClient(ResourceAccess):
 
     def with_workspace(self, workspace: str) -> Self:
         """Return a view on another workspace that shares this client's session and limits."""
-        return self._view(workspace=_check_workspace(workspace))
+        return self._view(workspace=_arguments.check_workspace(workspace))
 
     def with_options(self, *, timeout: Timeout | float | None) -> Self:
         """Return a view with other per-call options that shares this client's session."""
@@ -273,7 +265,7 @@ class EnspaceClient(ResourceAccess):
         Returns:
             The decoded model, the parsed JSON, or ``None`` for an empty body.
         """
-        _check_call(method, path, into, workspace_scoped)
+        _arguments.check_call(method, path, into, workspace_scoped)
         custom = Route("custom", method.upper(), path, workspace_scoped)
         return await self._exchange(custom, path, encode_params(params), json, into)
 
@@ -386,94 +378,6 @@ def _wrong_loop(home: asyncio.AbstractEventLoop) -> WrongEventLoopError:
     )
 
 
-def _check_key(key: Secret, foreign: str | None) -> None:
-    # Reads the key through key.reveal() only, so no local of a frame that raises holds it.
-    if foreign is not None:
-        raise ConfigurationError(f"api_key must be a str, got a {foreign}")
-    if not key.reveal():
-        raise ConfigurationError(f"an API key is required (pass api_key= or set {_ENV_KEY})")
-    if not header_text(key.reveal(), spaces=False):
-        raise ConfigurationError(
-            "api_key must be printable ASCII without spaces, line breaks or control "
-            "characters: it is sent as the x-api-key header"
-        )
-
-
-def _check_parts(
-    transport: Any,
-    middlewares: Any,
-    allow_insecure_http: Any,
-    retry_budget: Any,
-    hooks: Any,
-    sleep: Any,
-    clock: Any,
-) -> None:
-    is_transport = transport is None or isinstance(transport, Transport)
-    expect("transport", transport, is_transport, "a Transport (with async send and aclose)")
-    chain = isinstance(middlewares, Sequence) and not isinstance(middlewares, str | bytes)
-    chain = chain and all(callable(m) for m in middlewares)
-    expect("middlewares", middlewares, chain, "a sequence of (request, call_next) callables")
-    flag = isinstance(allow_insecure_http, bool)
-    expect("allow_insecure_http", allow_insecure_http, flag, "True or False")
-    budget = retry_budget is None or isinstance(retry_budget, RetryBudget)
-    expect("retry_budget", retry_budget, budget, "a RetryBudget (with async withdraw and deposit)")
-    expect("hooks", hooks, hooks is None or isinstance(hooks, Hooks), "a Hooks")
-    expect("sleep", sleep, callable(sleep), "an async function taking seconds")
-    expect("clock", clock, callable(clock), "a function returning monotonic seconds")
-
-
-def _user_agent(value: Any) -> str:
-    agent = f"enspace-async/{__version__}"
-    if value is None or value == "":
-        return agent
-    ok = isinstance(value, str) and header_text(value)
-    expect("user_agent", value, ok, "printable ASCII with no CR, LF or surrounding spaces")
-    return f"{value} {agent}"
-
-
-def _retry_policy(value: Any) -> RetryPolicy:
-    attempts = isinstance(value, int) and not isinstance(value, bool) and value >= 1
-    ok = value is None or isinstance(value, RetryPolicy) or attempts
-    expect("retry", value, ok, "a RetryPolicy, a number of attempts (1 or more) or None")
-    return RetryPolicy.of(value)
-
-
-def _limiter(value: Any) -> RateLimiter:
-    if isinstance(value, RateLimiter):
-        return value
-    what = "a RateLimiter, a ceiling in requests per second (a positive number) or None"
-    return RateLimiter.of(positive("rate_limit", value, what))
-
-
-def _max_in_flight(value: Any) -> int | None:
-    return None if value is None else whole("max_in_flight", value, 0)
-
-
-_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
-# An encoded path: "/"-separated segments of RFC 3986 pchars (unreserved, sub-delims, ":", "@")
-# and %XX escapes, sent exactly as given; "." and ".." segments would be resolved away.
-_PATH = re.compile(r"(/([\w\-.~!$&'()*+,;=:@]|%[0-9A-Fa-f]{2})*)+", re.ASCII)
-_DOTS = re.compile(r"/\.\.?(/|$)")
-
-
-def _check_call(method: Any, path: Any, into: Any, workspace_scoped: Any) -> None:
-    known = isinstance(method, str) and method.isascii() and method.upper() in _METHODS
-    expect("method", method, known, f"one of {', '.join(_METHODS)}")
-    rooted = isinstance(path, str) and path.startswith("/") and not path.startswith("//")
-    expect("path", path, rooted, "a str that must start with '/' (one, then the route)")
-    encoded = _PATH.fullmatch(path) is not None and _DOTS.search(path) is None
-    what = "an encoded path ('/c-flow-items'), without spaces, query, fragment or '.' segments"
-    expect("path", path, encoded, what)
-    expect("workspace_scoped", workspace_scoped, isinstance(workspace_scoped, bool), "a bool")
-    try:
-        if into is not None:
-            converter.get_structure_hook(into)
-        decodable = True
-    except (StructureHandlerNotFoundError, TypeError):
-        decodable = False
-    expect("into", into, decodable, "a type to decode into (a model, list[Model], dict...)")
-
-
 def _body(json: Any) -> bytes:
     try:
         return dumps(json)
@@ -504,14 +408,6 @@ def _body_secrets(content: bytes | None) -> list[str]:
         elif isinstance(value, list):
             stack += value
     return found
-
-
-def _check_workspace(workspace: Any) -> str | None:
-    slug = workspace is None or (
-        isinstance(workspace, str) and header_text(workspace, spaces=False)
-    )
-    expect("workspace", workspace, slug, "a slug of printable ASCII without spaces, or None")
-    return workspace  # type: ignore[no-any-return]
 
 
 def _decode(response: Response, into: Any) -> Any:

@@ -17,6 +17,7 @@ from ._errors import ConfigurationError
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "ENV_KEY",
     "Secret",
     "expect",
     "header_text",
@@ -28,6 +29,7 @@ __all__ = [
 ]
 
 DEFAULT_BASE_URL = "https://api.leif.enspace.io"
+ENV_KEY = "ENSPACE_API_KEY"  # where from_env() reads the key, named by the missing-key error
 
 
 @attrs.frozen(repr=False)
