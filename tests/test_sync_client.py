@@ -371,6 +371,10 @@ def test_close_stops_the_thread_and_later_calls_raise(served: Served) -> None:
         list(itertools.islice(rows, 20))
     with pytest.raises(ClientClosedError), client:
         pass
+    closed_inside = served.client()
+    with closed_inside.items.export("contracts", page_size=10) as export:
+        next(export)
+        closed_inside.close()  # leaving the block after that raises nothing more
     never_used = served.client()
     never_used.close()
     with pytest.raises(ClientClosedError):
@@ -535,21 +539,27 @@ def test_a_forked_child_of_a_script_exits_cleanly_and_the_parent_goes_on(served:
     assert first == last != child  # the parent kept its connection through the child's exit
 
 
-def test_a_transport_passed_in_does_not_follow_a_fork(served: Served) -> None:
+def test_a_transport_passed_in_does_not_follow_a_fork_once_used(served: Served) -> None:
+    unused = served.client(transport=AiohttpTransport())  # the prefork pattern: made at import
     with served.client(transport=AiohttpTransport()) as client:
         client.items.count("contracts")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
             pid = os.fork()
         if pid == 0:
+            code = 1
             try:
-                client.items.count("contracts")
-            except ConfigurationError as exc:
-                os._exit(0 if "transport=" in str(exc) else 2)
-            os._exit(1)
+                with pytest.raises(ConfigurationError, match="transport="):
+                    client.items.count("contracts")
+                assert unused.items.count("contracts") == 250  # it had opened nothing
+                unused.close()
+                code = 0
+            finally:
+                os._exit(code)
         _, status = os.waitpid(pid, 0)
         assert os.waitstatus_to_exitcode(status) == 0
         assert client.items.count("contracts") == 250
+    unused.close()
 
 
 def test_interpreter_exit_closes_an_open_client_without_warnings(served: Served) -> None:

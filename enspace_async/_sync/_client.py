@@ -128,7 +128,10 @@ class _Build:
     __slots__ = ("_args", "_factory", "_kwargs")
 
     def __init__(
-        self, factory: Callable[..., EnspaceClient], args: tuple[Any, ...], kwargs: Mapping[str, Any]
+        self,
+        factory: Callable[..., EnspaceClient],
+        args: tuple[Any, ...],
+        kwargs: Mapping[str, Any],
     ):
         self._factory, self._args, self._kwargs = factory, args, dict(kwargs)
 

@@ -6,11 +6,13 @@ page, not per row, and never more than a page ahead), so nothing ever holds the 
 
 from __future__ import annotations
 
+import contextlib
 from collections import deque
 from collections.abc import AsyncIterator, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
+from .._errors import ClientClosedError
 from .._paging import MAX_PAGE_SIZE, AsyncPaginator
 
 if TYPE_CHECKING:
@@ -93,7 +95,7 @@ class SyncIterator(Iterator[T]):
             if self._end is not None:
                 end, self._end = self._end, None
                 if isinstance(end, StopAsyncIteration):
-                    self._end = end  # exhausted for good
+                    self._end, self._closed = end, True  # exhausted for good
                     raise StopIteration
                 raise end
             if self._closed:
@@ -115,14 +117,17 @@ class SyncIterator(Iterator[T]):
 
     def close(self) -> None:
         """Stop: cancel the requests still running for this iterator."""
-        if not self._closed:
-            self._closed = True
-            self._rows.clear()
-            if self._generation == self._portal.generation:  # else the parent's, left alone
+        if self._closed:
+            return
+        self._closed = True
+        self._rows.clear()
+        mine = self._generation == self._portal.generation  # else the parent's: left alone
+        if mine and hasattr(self._iterator, "aclose"):
+            with contextlib.suppress(ClientClosedError):  # closing the client ended it already
                 self._portal.run(_close(self._iterator), self._generation)
 
     def __del__(self) -> None:
-        if "_closed" in self.__dict__ and not self._closed:
+        if "_closed" in self.__dict__ and not self._closed and hasattr(self._iterator, "aclose"):
             self._closed = True
             self._portal.spawn(_close(self._iterator), self._generation)
 
@@ -170,6 +175,4 @@ async def _take(iterator: AsyncIterator[T], size: int) -> tuple[list[T], BaseExc
 
 
 async def _close(iterator: Any) -> None:
-    close = getattr(iterator, "aclose", None)
-    if close is not None:
-        await close()
+    await iterator.aclose()

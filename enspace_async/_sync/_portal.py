@@ -43,7 +43,7 @@ class _Call:
     more CPU per call than the rest of the hand-over.
     """
 
-    __slots__ = ("abandoned", "coro", "done", "error", "result", "task")
+    __slots__ = ("abandoned", "coro", "done", "error", "result", "settled", "task")
 
     def __init__(self, coro: Coroutine[Any, Any, Any]):
         self.coro = coro
@@ -53,12 +53,14 @@ class _Call:
         self.task: asyncio.Task[Any] | None = None
         self.result: Any = None
         self.error: BaseException | None = None
+        self.settled = False  # the outcome is in (set just before ``done`` is released)
 
     def begin(self, loop: asyncio.AbstractEventLoop, refused: BaseException | None) -> None:
         """On the loop: start the coroutine as a task (or drop it, and say why)."""
         if refused is not None or self.abandoned:
             self.coro.close()
             self.error = refused or asyncio.CancelledError()
+            self.settled = True
             self.done.release()
         else:
             self.task = loop.create_task(self.coro)
@@ -71,6 +73,7 @@ class _Call:
             self.error = error
         else:
             self.result = task.result()
+        self.settled = True
         self.done.release()
 
     def cancel(self) -> None:
@@ -146,7 +149,7 @@ class _Loop:
     def _abandon(self, call: _Call) -> None:
         """Cancel ``call`` on the loop and wait (boundedly) until it has unwound."""
         call.abandoned = True  # if it has not started yet, it never will
-        if not self.thread.is_alive():
+        if call.settled or not self.thread.is_alive():
             return
         with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
             self.loop.call_soon_threadsafe(call.cancel)
@@ -264,8 +267,10 @@ class Portal:
 
     def _forked(self) -> None:
         """In a forked child: set the parent's loop and client aside, start afresh on use."""
-        _INHERITED.append((self._loop, self._client))
         self._lock = threading.Lock()  # another thread may have held it at the fork
+        if self._loop is None:  # not used before the fork: the parent opened nothing to share
+            return
+        _INHERITED.append((self._loop, self._client))
         self._client, self._loop = None, None
         self._running.clear()
         self.generation += 1
