@@ -191,7 +191,8 @@ class Portal:
         self._loop: _Loop | None = None
         self._running: list[_Loop] = []  # what the finalizer stops
         self.closed = False
-        self.generation = 0  # bumped by every fork: what was made before belongs to the parent
+        # Bumped when a fork leaves the loop behind: iterators made before are the parent's.
+        self.generation = 0
         weakref.finalize(self, _stop, self._running)
         _PORTALS.add(self)
 
@@ -258,9 +259,9 @@ class Portal:
         if self._client is None:
             if not self._follows_fork:
                 raise ConfigurationError(
-                    "this SyncEnspaceClient was given transport= before os.fork(); that "
-                    "transport may hold the parent's connections: create the client in the "
-                    "child process (after the fork), or let the SDK build its transport"
+                    "this SyncEnspaceClient was given transport= and used before os.fork(); "
+                    "that transport may hold the parent's connections: create the client in "
+                    "the child process (after the fork), or let the SDK build its transport"
                 )
             self._client = self._last = self._build()
         return self._client
