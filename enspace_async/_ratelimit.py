@@ -34,6 +34,7 @@ from __future__ import annotations
 import math
 from typing import Protocol, runtime_checkable
 
+from ._errors import ConfigurationError
 from ._ratesignal import RateSignal
 
 __all__ = [
@@ -105,7 +106,7 @@ class LocalLimiterBackend:
         cooldown: float = 1.0,
     ):
         if max_rate is not None and max_rate <= 0:
-            raise ValueError(f"max_rate must be positive, got {max_rate!r}")
+            raise ConfigurationError(f"max_rate must be positive, got {max_rate!r}")
         self.ceiling = math.inf if max_rate is None else float(max_rate)
         self.min_rate = min(min_rate, self.ceiling)
         self.rate = self.ceiling
@@ -260,7 +261,7 @@ class RateLimiter:
         **options: float | bool,
     ):
         if backend is not None and (max_rate is not None or options):
-            raise ValueError("pass max_rate and options to the backend, not with backend=")
+            raise ConfigurationError("pass max_rate and options to the backend, not with backend=")
         self.backend: LimiterBackend = backend or LocalLimiterBackend(max_rate, **options)  # type: ignore[arg-type]
 
     def __repr__(self) -> str:

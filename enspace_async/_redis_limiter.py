@@ -31,7 +31,7 @@ from redis.exceptions import RedisError
 from redis.retry import Retry
 
 from . import _redis_scripts as scripts
-from ._errors import EnspaceError
+from ._errors import ConfigurationError, EnspaceError
 from ._ratelimit import LocalLimiterBackend, RateSignal
 from ._redis_health import Health, describe
 from ._retry import LocalRetryBudget
@@ -291,13 +291,13 @@ class RedisLimiter:
 
 def _check(api_key: str, max_rate: float | None, workers: int, fallback: str) -> None:
     if not api_key:
-        raise ValueError("api_key is required: the shared state is kept per API key")
+        raise ConfigurationError("api_key is required: the shared state is kept per API key")
     if max_rate is not None and max_rate <= 0:
-        raise ValueError(f"max_rate must be positive, got {max_rate!r}")
+        raise ConfigurationError(f"max_rate must be positive, got {max_rate!r}")
     if workers < 1:
-        raise ValueError(f"expected_workers must be at least 1, got {workers}")
+        raise ConfigurationError(f"expected_workers must be at least 1, got {workers}")
     if fallback not in ("local", "raise"):
-        raise ValueError(f"fallback must be 'local' or 'raise', got {fallback!r}")
+        raise ConfigurationError(f"fallback must be 'local' or 'raise', got {fallback!r}")
 
 
 def _connect(url: str, timeout: float) -> Redis:

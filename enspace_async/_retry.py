@@ -47,7 +47,13 @@ from typing import Protocol, runtime_checkable
 import attrs
 
 from ._deadline import DEADLINE, DeadlineExceeded, bounded
-from ._errors import OutcomeUnknownError, RequestTimeout, TLSError, TransportError
+from ._errors import (
+    ConfigurationError,
+    OutcomeUnknownError,
+    RequestTimeout,
+    TLSError,
+    TransportError,
+)
 from ._http import Handler, Request, Response
 from ._observe import _ATTEMPT, ClientStats
 from ._outcome import Applied, applied, may_resend
@@ -97,7 +103,7 @@ class RetryPolicy:
 
     def __attrs_post_init__(self) -> None:
         if self.max_attempts < 1:
-            raise ValueError(f"max_attempts must be at least 1, got {self.max_attempts}")
+            raise ConfigurationError(f"max_attempts must be at least 1, got {self.max_attempts}")
 
     @classmethod
     def of(cls, value: RetryPolicy | int | None) -> RetryPolicy:

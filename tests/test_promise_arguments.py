@@ -26,10 +26,13 @@ from enspace_async import (
     ConfigurationError,
     EnspaceClient,
     EnspaceError,
+    LocalLimiterBackend,
     ProtocolError,
     RateLimiter,
+    RetryPolicy,
     Timeout,
 )
+from enspace_async.redis import RedisLimiter
 from enspace_async.transports import AiohttpTransport, MockTransport
 
 KEY = "en.PromiseArgumentsKey0123456789abcd"
@@ -177,6 +180,36 @@ def test_a_proxy_password_is_never_quoted_back() -> None:
 def test_a_bad_timeout_is_refused_when_it_is_built(fields: dict[str, Any]) -> None:
     with pytest.raises(ConfigurationError, match=f"timeout {next(iter(fields))}"):
         Timeout(**fields)
+
+
+@pytest.mark.parametrize(
+    ("build", "name"),
+    [
+        (lambda: RetryPolicy(max_attempts=0), "max_attempts"),
+        (lambda: RateLimiter(-1), "max_rate"),
+        (lambda: RateLimiter(5, backend=LocalLimiterBackend()), "backend"),
+        (lambda: LocalLimiterBackend(0), "max_rate"),
+        (lambda: RedisLimiter("redis://127.0.0.1:1/0", ""), "api_key"),
+        (lambda: RedisLimiter("redis://127.0.0.1:1/0", "k", max_rate=-2), "max_rate"),
+        (lambda: RedisLimiter("redis://127.0.0.1:1/0", "k", expected_workers=0), "expected"),
+        (lambda: RedisLimiter("redis://127.0.0.1:1/0", "k", fallback="x"), "fallback"),  # type: ignore[arg-type]
+    ],
+    ids=[
+        "retry",
+        "limiter",
+        "limiter-backend",
+        "backend",
+        "redis-key",
+        "redis-rate",
+        "redis-workers",
+        "redis-fallback",
+    ],
+)
+def test_the_policy_objects_users_build_refuse_bad_values_as_configuration_errors(
+    build: Any, name: str
+) -> None:
+    with pytest.raises(ConfigurationError, match=name):
+        build()
 
 
 def test_good_settings_still_pass() -> None:
