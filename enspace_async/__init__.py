@@ -31,6 +31,7 @@ from ._outcome import outcome_unknown
 from ._paging import AsyncPaginator
 from ._ratelimit import LimiterBackend, LocalLimiterBackend, RateLimiter, RateSignal
 from ._retry import LocalRetryBudget, RetryBudget, RetryPolicy
+from ._schema import Problem, SchemaField, TextFormat, TypeSchema
 from ._sync import SyncEnspaceClient
 from ._version import __version__
 
@@ -62,6 +63,7 @@ __all__ = [
     "OriginalError",
     "OutcomeUnknownError",
     "PermissionDeniedError",
+    "Problem",
     "ProtocolError",
     "RateLimitError",
     "RateLimiter",
@@ -72,11 +74,14 @@ __all__ = [
     "RetryBudget",
     "RetryPolicy",
     "RowError",
+    "SchemaField",
     "ServerError",
     "SyncEnspaceClient",
     "TLSError",
+    "TextFormat",
     "Timeout",
     "TransportError",
+    "TypeSchema",
     "UnprocessableEntityError",
     "WrongEventLoopError",
     "outcome_unknown",

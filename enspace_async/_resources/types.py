@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._paging import MAX_PAGE_SIZE, AsyncPaginator
+from .._schema import TypeSchema
 from ..models import ItemType
 from ._base import Resource, query_of
+
+if TYPE_CHECKING:
+    from .._client import EnspaceClient
 
 __all__ = ["Types"]
 
 
 class Types(Resource):
     """The types of the client's workspace."""
+
+    def __init__(self, client: EnspaceClient):
+        super().__init__(client)
+        self._schemas: dict[str, TypeSchema] = {}
 
     def list(
         self,
@@ -47,6 +55,28 @@ class Types(Resource):
             NotFoundError: there is no such type.
         """
         return await self._client._call("types.get", {"slug": slug}, into=ItemType)
+
+    async def schema(self, slug: str, *, refresh: bool = False) -> TypeSchema:
+        """Return the schema of type ``slug`` (its fields), to validate rows or generate models.
+
+        The first call asks the API (the type, then its fields); later calls return the same
+        schema from this client's cache until ``refresh=True`` asks again.
+
+        Args:
+            slug: the type's slug.
+            refresh: ask the API again (after the type's fields changed).
+
+        Raises:
+            NotFoundError: there is no such type.
+        """
+        cached = self._schemas.get(slug)
+        if cached is not None and not refresh:
+            return cached
+        item_type = await self.get(slug)
+        fields = await self._client.fields.list(slug).collect()
+        schema = TypeSchema.of(slug, fields, item_type.name)
+        self._schemas[slug] = schema
+        return schema
 
     async def create(
         self,

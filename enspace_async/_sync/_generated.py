@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from .._resources.types import Types
     from .._resources.user import CurrentUser
     from .._resources.workspaces import Workspaces
+    from .._schema import TypeSchema
     from ..models import (
         ApiKey,
         Field,
@@ -103,6 +104,21 @@ class SyncTypes(SyncResource):
             NotFoundError: there is no such type.
         """
         return self._run(self._async.get(slug))
+
+    def schema(self, slug: str, *, refresh: bool = False) -> TypeSchema:
+        """Return the schema of type ``slug`` (its fields), to validate rows or generate models.
+
+        The first call asks the API (the type, then its fields); later calls return the same
+        schema from this client's cache until ``refresh=True`` asks again.
+
+        Args:
+            slug: the type's slug.
+            refresh: ask the API again (after the type's fields changed).
+
+        Raises:
+            NotFoundError: there is no such type.
+        """
+        return self._run(self._async.schema(slug, refresh=refresh))
 
     def create(
         self,

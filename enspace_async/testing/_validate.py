@@ -1,124 +1,49 @@
-"""Item ``data`` checked against the type's fields; messages name ``data.<refId>``."""
+"""Item ``data`` checked against the type's fields; messages name ``data.<refId>``.
+
+The kinds, required flags and options follow the SDK's own rule (:mod:`enspace_async._schema`):
+what ``TypeSchema.validate`` refuses locally is what the emulator refuses. On top of it, only
+what needs the server's state: a relation must name an item that exists.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date, datetime
 from typing import Any
 
+import orjson
+
+from .._converter import structure
+from .._schema import TypeSchema
+from ..models import Field
 from ._state import TypeState, Workspace
 from ._store import Row
 
 __all__ = ["validate_data"]
 
-Check = Callable[[Any, Row, Workspace], str | None]
-_TEXT = ("inputText", "EnTextArea", "EnHtml", "EnNotes", "EnlMask", "EnlTimeRange")
+_RELATIONS = ("EnRel", "EnRelMulti")
+_CACHE_SIZE = 64
+# Schemas by the exact text of their field rows: a field changed in place is a new key.
+_schemas: dict[bytes, TypeSchema] = {}
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+def schema_of(state: TypeState) -> TypeSchema:
+    """The schema of a type as its stored field rows describe it."""
+    rows = state.fields.rows
+    key = state.row["slug"].encode() + b"\0" + orjson.dumps(rows)
+    schema = _schemas.get(key)
+    if schema is None:
+        if len(_schemas) >= _CACHE_SIZE:
+            _schemas.clear()
+        schema = _schemas[key] = TypeSchema.of(state.row["slug"], structure(rows, list[Field]))
+    return schema
 
 
-def _text(value: Any, field: Row, ws: Workspace) -> str | None:
-    return None if isinstance(value, str) else "must be a string"
-
-
-def _email(value: Any, field: Row, ws: Workspace) -> str | None:
-    ok = isinstance(value, str) and "@" in value.strip("@")
-    return None if ok else "must be an email address"
-
-
-def _number(value: Any, field: Row, ws: Workspace) -> str | None:
-    return None if _is_number(value) else "must be a number"
-
-
-def _switch(value: Any, field: Row, ws: Workspace) -> str | None:
-    return None if isinstance(value, bool) else "must be a boolean"
-
-
-def _choices(field: Row) -> set[str]:
-    return {str(o.get("value")) for o in field.get("options") or [] if isinstance(o, dict)}
-
-
-def _choice(value: Any, field: Row, ws: Workspace) -> str | None:
-    if not isinstance(value, str):
-        return "must be a string"
-    options = _choices(field)
-    return None if not options or value in options else f"must be one of {sorted(options)}"
-
-
-def _choice_list(value: Any, field: Row, ws: Workspace) -> str | None:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        return "must be a list of strings"
-    options = _choices(field)
-    if options and field["type"] != "EnlChips" and not set(value) <= options:
-        return f"must only hold values of {sorted(options)}"
+def _unknown_targets(value: Any, kind: str, ws: Workspace) -> str | None:
+    links = value if kind == "EnRelMulti" else [value]
+    for link in links:
+        reference = link.get("reference")
+        if reference is not None and reference not in ws.references:
+            return f"refers to an unknown item {reference!r}"
     return None
-
-
-def _calendar(value: Any, field: Row, ws: Workspace) -> str | None:
-    if isinstance(value, str):
-        try:
-            (datetime if "T" in value else date).fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            pass
-        else:
-            return None
-    return "must be an ISO date or date-time string"
-
-
-def _currency(value: Any, field: Row, ws: Workspace) -> str | None:
-    if isinstance(value, dict) and _is_number(value.get("value")):
-        return None
-    return "must be an object with a numeric value"
-
-
-def _relation(value: Any, field: Row, ws: Workspace) -> str | None:
-    if not isinstance(value, dict) or ("id" not in value and "reference" not in value):
-        return "must be an object with an id or a reference"
-    reference = value.get("reference")
-    if reference is not None and reference not in ws.references:
-        return f"refers to an unknown item {reference!r}"
-    return None
-
-
-def _relations(value: Any, field: Row, ws: Workspace) -> str | None:
-    if not isinstance(value, list):
-        return "must be a list of relations"
-    return next((e for e in (_relation(v, field, ws) for v in value) if e), None)
-
-
-def _object(value: Any, field: Row, ws: Workspace) -> str | None:
-    return None if isinstance(value, dict) else "must be an object"
-
-
-def _objects(value: Any, field: Row, ws: Workspace) -> str | None:
-    ok = isinstance(value, list) and all(isinstance(v, dict) for v in value)
-    return None if ok else "must be a list of objects"
-
-
-CHECKS: dict[str, Check] = {
-    **dict.fromkeys(_TEXT, _text),
-    "email": _email,
-    "EnlNumber": _number,
-    "EnCurrency": _currency,
-    "EnlDropdown": _choice,
-    "radioButton": _choice,
-    "multiSelect": _choice_list,
-    "checkbox": _choice_list,
-    "EnlChips": _choice_list,
-    "inputSwitch": _switch,
-    "EnlCheckbox": _switch,
-    "EnlCalendar": _calendar,
-    "EnRel": _relation,
-    "EnRelMulti": _relations,
-    "EnAddress": _object,
-    "uploadFile": _object,
-    "uploadImage": _object,
-    "EnPDF": _object,
-    "group": _object,
-    "EnRepeater": _objects,
-}
 
 
 def validate_data(
@@ -127,29 +52,19 @@ def validate_data(
     """Return ``data`` with relations expanded, and the list of what is wrong with it."""
     if not isinstance(data, dict):
         return {}, ["data must be an object"]
-    errors: list[str] = []
+    schema = schema_of(state)
+    problems = schema.validate(data, partial=partial)
+    errors = [f"data.{p.ref_id} {p.message}" for p in problems]
+    wrong = {p.ref_id for p in problems}
     result: dict[str, Any] = {}
     for ref_id, value in data.items():
-        field = state.fields.find(ref_id)
+        field = schema.field(ref_id)
         if field is None:
-            errors.append(f"data.{ref_id} is not a field of type {state.row['slug']!r}")
             continue
-        if value is None:
-            if field["required"]:
-                errors.append(f"data.{ref_id} is required")
-            result[ref_id] = None
-            continue
-        check = CHECKS.get(field["type"])
-        problem = check(value, field, ws) if check else None
-        if problem:
+        linked = field.kind in _RELATIONS and value is not None and ref_id not in wrong
+        if linked and (problem := _unknown_targets(value, field.kind, ws)) is not None:
             errors.append(f"data.{ref_id} {problem}")
-        result[ref_id] = _expand(value, field["type"], ws)
-    if not partial:
-        errors += [
-            f"data.{f['refId']} is required"
-            for f in state.fields
-            if f["required"] and f["refId"] not in data
-        ]
+        result[ref_id] = _expand(value, field.kind, ws)
     return result, errors
 
 
@@ -161,7 +76,9 @@ def _expand(value: Any, kind: str, ws: Workspace) -> Any:
     return value
 
 
-def _expand_one(value: dict[str, Any], ws: Workspace) -> dict[str, Any]:
+def _expand_one(value: Any, ws: Workspace) -> Any:
+    if not isinstance(value, dict):  # refused already: nothing to expand
+        return value
     target = ws.references.get(value.get("reference", ""))
     if target is None:
         return value
