@@ -5,15 +5,19 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator, Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from .. import _bulk
+from attrs import AttrsInstance
+
+from .. import _bulk, _typed
 from .._bulk import BulkResult, Export, JobOptions, Progress, Rows
 from .._paging import MAX_PAGE_SIZE, AsyncPaginator
 from ..models import Item
 from ._base import Resource, query_of
 
 __all__ = ["Items"]
+
+M = TypeVar("M", bound=AttrsInstance)
 
 
 class Items(Resource):
@@ -72,13 +76,58 @@ class Items(Resource):
         path = {"slug": type_slug, "ref": reference}
         return await self._client._call("items.get", path, into=Item)
 
-    async def create(self, type_slug: str, data: Mapping[str, Any]) -> Item:
-        """Create an item from values keyed by field ``refId``; return it with its reference.
+    async def get_as(self, type_slug: str, reference: str, model: type[M]) -> M:
+        """Return one item as a typed model (a class made by ``enspace codegen``).
+
+        Raises:
+            NotFoundError: no item has this reference.
+            DecodeError: a value the model requires is absent or does not fit it.
+            ConfigurationError: ``model`` was generated for another type.
+        """
+        _typed.check_type(model, type_slug)
+        return _typed.load_model(model, await self.get(type_slug, reference))
+
+    def list_as(
+        self,
+        type_slug: str,
+        model: type[M],
+        *,
+        filters: Mapping[str, Any] | None = None,
+        sort: str | Iterable[str] | None = None,
+        q: str | None = None,
+        page_size: int = MAX_PAGE_SIZE,
+        start: int = 0,
+    ) -> AsyncPaginator[M]:
+        """Iterate over the items of a type as typed models; the arguments are :meth:`list`'s.
+
+        Raises:
+            ConfigurationError: ``model`` was generated for another type, or a bad argument.
+            DecodeError: while iterating, a value the model requires is absent or does not fit.
+        """
+        _typed.check_type(model, type_slug)
+        items = self.list(
+            type_slug, filters=filters, sort=sort, q=q, page_size=page_size, start=start
+        )
+
+        async def fetch(offset: int, limit: int) -> list[M]:
+            return [_typed.load_model(model, i) for i in await items._fetch(offset, limit)]
+
+        return AsyncPaginator(fetch, page_size=page_size, start=start, source=items.source)
+
+    async def create(self, type_slug: str, data: Mapping[str, Any] | AttrsInstance) -> Item:
+        """Create an item from values keyed by field ``refId``, or from a typed model (a class
+        made by ``enspace codegen``); return it with its reference.
 
         Raises:
             BadRequestError: the values do not fit the type's fields (see ``error.messages``).
+            ConfigurationError: a model generated for another type.
         """
-        body = {"data": dict(data)}
+        if isinstance(data, Mapping):
+            values = dict(data)
+        else:
+            _typed.check_type(type(data), type_slug)
+            values = _typed.dump_model(data)
+        body = {"data": values}
         return await self._client._call("items.create", {"slug": type_slug}, json=body, into=Item)
 
     async def update(self, type_slug: str, reference: str, data: Mapping[str, Any]) -> Item:

@@ -20,12 +20,14 @@ if TYPE_CHECKING:
     from datetime import date, datetime
     from typing import Any
 
+    from attrs import AttrsInstance
+
     from .._bulk import BulkResult, Progress, Rows
     from .._resources.fields import Fields, Options
     from .._resources.flows import Flows, Stages, Tasks
     from .._resources.forms import Forms
     from .._resources.integrations import Integrations
-    from .._resources.items import Items
+    from .._resources.items import Items, M
     from .._resources.member_groups import MemberGroups
     from .._resources.members import Members
     from .._resources.quick_tasks import QuickTasks, ScheduleTasks
@@ -210,11 +212,47 @@ class SyncItems(SyncResource):
         """
         return self._run(self._async.get(type_slug, reference))
 
-    def create(self, type_slug: str, data: Mapping[str, Any]) -> Item:
-        """Create an item from values keyed by field ``refId``; return it with its reference.
+    def get_as(self, type_slug: str, reference: str, model: type[M]) -> M:
+        """Return one item as a typed model (a class made by ``enspace codegen``).
+
+        Raises:
+            NotFoundError: no item has this reference.
+            DecodeError: a value the model requires is absent or does not fit it.
+            ConfigurationError: ``model`` was generated for another type.
+        """
+        return self._run(self._async.get_as(type_slug, reference, model))
+
+    def list_as(
+        self,
+        type_slug: str,
+        model: type[M],
+        *,
+        filters: Mapping[str, Any] | None = None,
+        sort: str | Iterable[str] | None = None,
+        q: str | None = None,
+        page_size: int = MAX_PAGE_SIZE,
+        start: int = 0,
+    ) -> SyncPaginator[M]:
+        """Iterate over the items of a type as typed models; the arguments are :meth:`list`'s.
+
+        Raises:
+            ConfigurationError: ``model`` was generated for another type, or a bad argument.
+            DecodeError: while iterating, a value the model requires is absent or does not fit.
+        """
+        return SyncPaginator(
+            self._portal,
+            self._async.list_as(
+                type_slug, model, filters=filters, sort=sort, q=q, page_size=page_size, start=start
+            ),
+        )
+
+    def create(self, type_slug: str, data: Mapping[str, Any] | AttrsInstance) -> Item:
+        """Create an item from values keyed by field ``refId``, or from a typed model (a class
+        made by ``enspace codegen``); return it with its reference.
 
         Raises:
             BadRequestError: the values do not fit the type's fields (see ``error.messages``).
+            ConfigurationError: a model generated for another type.
         """
         return self._run(self._async.create(type_slug, data))
 

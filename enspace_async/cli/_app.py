@@ -249,6 +249,39 @@ def export_command(
     console.print(f"exported {count} items", highlight=False)
 
 
+@app.command("codegen")
+def codegen_command(
+    type_slugs: Annotated[
+        list[str],
+        typer.Option("--type", "-t", help="A type slug, or slug=ClassName (repeat for several)."),
+    ],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Python file to write (default: stdout).")
+    ] = None,
+    api_key: ApiKey = None,
+    url: Url = None,
+    workspace: Workspace = None,
+) -> None:
+    """Write typed item models (frozen attrs classes) generated from the types' fields."""
+    from .._codegen import generate_for
+
+    argv = ["enspace", "codegen", *(a for t in type_slugs for a in ("--type", t))]
+    command = shlex.join([*argv, *_given("-o", output and output.name)])
+
+    async def job() -> str:
+        async with connect(api_key, url, workspace) as client:
+            return await generate_for(client, type_slugs, command)
+
+    text = run(job)
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    output.write_text(text, encoding="utf-8")
+    err_console().print(
+        f"wrote {output} ({len(type_slugs)} types)", highlight=False, soft_wrap=True
+    )
+
+
 @app.command("types")
 def types_command(api_key: ApiKey = None, url: Url = None, workspace: Workspace = None) -> None:
     """List the types of the workspace."""
