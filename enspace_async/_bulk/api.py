@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 from .._errors import ConfigurationError
 from .checkpoint import JournalHeader
-from .engine import JobOptions, run_job
+from .engine import JobOptions, Operation, run_job
 from .ops import EXISTING, Writer
+from .prevalidate import validated
 from .result import BulkResult
 from .rows import Rows
 
@@ -35,6 +36,16 @@ def _header(items: Items, op: str, type_slug: str, key: str | None) -> JournalHe
     return {"op": op, "type": type_slug, "key": key, **target}
 
 
+async def _checked(
+    items: Items, type_slug: str, operation: Operation, validate: bool, **how: Any
+) -> Operation:
+    """``operation``, preceded by the schema's check of each row when ``validate``."""
+    if not validate:
+        return operation
+    schema = await items._client.types.schema(type_slug)
+    return validated(operation, schema, **how)
+
+
 async def bulk_create(
     items: Items,
     type_slug: str,
@@ -42,6 +53,7 @@ async def bulk_create(
     key: str | None,
     options: JobOptions,
     existing: str | None = None,
+    validate: bool = True,
 ) -> BulkResult:
     """Create one item per row; see :meth:`Items.bulk_create`."""
     _check_key(key, required=existing is not None)
@@ -49,26 +61,40 @@ async def bulk_create(
         raise ConfigurationError(f'existing must be None, "skip" or "fail", got {existing!r}')
     writer = Writer(items, type_slug, key=key, existing=existing)
     header = _header(items, "create", type_slug, key)
-    return await run_job(rows, writer.create, header, options)
+    create = await _checked(items, type_slug, writer.create, validate, key=key)
+    return await run_job(rows, create, header, options)
 
 
 async def bulk_update(
-    items: Items, type_slug: str, rows: Rows[Any], ref_field: str, options: JobOptions
+    items: Items,
+    type_slug: str,
+    rows: Rows[Any],
+    ref_field: str,
+    options: JobOptions,
+    validate: bool = True,
 ) -> BulkResult:
     """Update one item per row; see :meth:`Items.bulk_update`."""
     writer = Writer(items, type_slug, ref_field=ref_field)
     header = _header(items, "update", type_slug, ref_field)
-    return await run_job(rows, writer.update, header, options)
+    how = {"key": ref_field, "partial": True, "not_values": (ref_field,)}
+    update = await _checked(items, type_slug, writer.update, validate, **how)
+    return await run_job(rows, update, header, options)
 
 
 async def bulk_upsert(
-    items: Items, type_slug: str, rows: Rows[Any], key: str, options: JobOptions
+    items: Items,
+    type_slug: str,
+    rows: Rows[Any],
+    key: str,
+    options: JobOptions,
+    validate: bool = True,
 ) -> BulkResult:
     """Update or create one item per row by key; see :meth:`Items.bulk_upsert`."""
     _check_key(key, required=True)
     writer = Writer(items, type_slug, key=key)
     header = _header(items, "upsert", type_slug, key)
-    return await run_job(rows, writer.upsert, header, options)
+    upsert = await _checked(items, type_slug, writer.upsert, validate, key=key)
+    return await run_job(rows, upsert, header, options)
 
 
 async def bulk_delete(

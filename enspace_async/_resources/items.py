@@ -153,6 +153,7 @@ class Items(Resource):
         keep_references: bool = True,
         shard: tuple[int, int] | None = None,
         existing: str | None = None,
+        validate: bool = True,
     ) -> BulkResult:
         """Create one item per row, ``concurrency`` at a time, reading the rows lazily.
 
@@ -178,6 +179,9 @@ class Items(Resource):
                 looked up only after an unknown outcome: no extra request without faults);
                 ``"skip"`` looks every row up first and leaves an item that has its key alone
                 (counted in ``result.existing``); ``"fail"`` makes such a row a failed one.
+            validate: check every row against the type's schema first (one request for the
+                schema, cached by the client): a row that does not fit fails with its
+                problems, without a request. ``False`` sends every row as it is.
 
         Returns:
             The counts, the references created, and a :class:`RowError` per failed row.
@@ -187,7 +191,7 @@ class Items(Resource):
                 workspace, or one another process is using.
         """
         options = JobOptions(concurrency, on_progress, checkpoint, keep_references, shard)
-        return await _bulk.bulk_create(self, type_slug, rows, key, options, existing)
+        return await _bulk.bulk_create(self, type_slug, rows, key, options, existing, validate)
 
     async def bulk_update(
         self,
@@ -198,6 +202,7 @@ class Items(Resource):
         concurrency: int = 32,
         on_progress: Progress | None = None,
         checkpoint: str | os.PathLike[str] | None = None,
+        validate: bool = True,
     ) -> BulkResult:
         """Merge each row's values into the item its ``reference_field`` names.
 
@@ -208,9 +213,11 @@ class Items(Resource):
             concurrency: rows in flight at once.
             on_progress: called with a :class:`BulkProgress` after every row.
             checkpoint: a journal file to resume from.
+            validate: check the values against the type's schema first (see
+                :meth:`bulk_create`).
         """
         options = JobOptions(concurrency, on_progress, checkpoint)
-        return await _bulk.bulk_update(self, type_slug, rows, reference_field, options)
+        return await _bulk.bulk_update(self, type_slug, rows, reference_field, options, validate)
 
     async def bulk_upsert(
         self,
@@ -223,6 +230,7 @@ class Items(Resource):
         checkpoint: str | os.PathLike[str] | None = None,
         keep_references: bool = True,
         shard: tuple[int, int] | None = None,
+        validate: bool = True,
     ) -> BulkResult:
         """Update the item whose ``data.<key>`` matches each row, or create it exactly once.
 
@@ -235,9 +243,11 @@ class Items(Resource):
             checkpoint: a journal file to resume from.
             keep_references: keep ``result.references``.
             shard: ``(index, count)``: only this shard's rows (see :meth:`bulk_create`).
+            validate: check every row against the type's schema first (see
+                :meth:`bulk_create`).
         """
         options = JobOptions(concurrency, on_progress, checkpoint, keep_references, shard)
-        return await _bulk.bulk_upsert(self, type_slug, rows, key, options)
+        return await _bulk.bulk_upsert(self, type_slug, rows, key, options, validate)
 
     async def bulk_delete(
         self,

@@ -276,6 +276,7 @@ class SyncItems(SyncResource):
         keep_references: bool = True,
         shard: tuple[int, int] | None = None,
         existing: str | None = None,
+        validate: bool = True,
     ) -> BulkResult:
         """Create one item per row, ``concurrency`` at a time, reading the rows lazily.
 
@@ -301,6 +302,9 @@ class SyncItems(SyncResource):
                 looked up only after an unknown outcome: no extra request without faults);
                 ``"skip"`` looks every row up first and leaves an item that has its key alone
                 (counted in ``result.existing``); ``"fail"`` makes such a row a failed one.
+            validate: check every row against the type's schema first (one request for the
+                schema, cached by the client): a row that does not fit fails with its
+                problems, without a request. ``False`` sends every row as it is.
 
         Returns:
             The counts, the references created, and a :class:`RowError` per failed row.
@@ -320,6 +324,7 @@ class SyncItems(SyncResource):
                 keep_references=keep_references,
                 shard=shard,
                 existing=existing,
+                validate=validate,
             )
         )
 
@@ -332,6 +337,7 @@ class SyncItems(SyncResource):
         concurrency: int = 32,
         on_progress: Progress | None = None,
         checkpoint: str | os.PathLike[str] | None = None,
+        validate: bool = True,
     ) -> BulkResult:
         """Merge each row's values into the item its ``reference_field`` names.
 
@@ -342,6 +348,8 @@ class SyncItems(SyncResource):
             concurrency: rows in flight at once.
             on_progress: called with a :class:`BulkProgress` after every row.
             checkpoint: a journal file to resume from.
+            validate: check the values against the type's schema first (see
+                :meth:`bulk_create`).
         """
         return self._run(
             self._async.bulk_update(
@@ -351,6 +359,7 @@ class SyncItems(SyncResource):
                 concurrency=concurrency,
                 on_progress=on_progress,
                 checkpoint=checkpoint,
+                validate=validate,
             )
         )
 
@@ -365,6 +374,7 @@ class SyncItems(SyncResource):
         checkpoint: str | os.PathLike[str] | None = None,
         keep_references: bool = True,
         shard: tuple[int, int] | None = None,
+        validate: bool = True,
     ) -> BulkResult:
         """Update the item whose ``data.<key>`` matches each row, or create it exactly once.
 
@@ -377,6 +387,8 @@ class SyncItems(SyncResource):
             checkpoint: a journal file to resume from.
             keep_references: keep ``result.references``.
             shard: ``(index, count)``: only this shard's rows (see :meth:`bulk_create`).
+            validate: check every row against the type's schema first (see
+                :meth:`bulk_create`).
         """
         return self._run(
             self._async.bulk_upsert(
@@ -388,6 +400,7 @@ class SyncItems(SyncResource):
                 checkpoint=checkpoint,
                 keep_references=keep_references,
                 shard=shard,
+                validate=validate,
             )
         )
 
