@@ -24,7 +24,15 @@ from ..models import Address, Currency, FileRef, Relation
 if TYPE_CHECKING:
     from ._schema import SchemaField
 
-__all__ = ["CHECKS", "LIST_KINDS", "OPTION_KINDS", "TEXT_KINDS", "closest", "parse_calendar"]
+__all__ = [
+    "CHECKS",
+    "LIST_KINDS",
+    "Check",
+    "OPTION_KINDS",
+    "TEXT_KINDS",
+    "closest",
+    "parse_calendar",
+]
 
 Check = Callable[[Any, "SchemaField"], str | None]
 

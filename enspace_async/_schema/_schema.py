@@ -12,7 +12,7 @@ import orjson
 from .._errors import ConfigurationError
 from .._kinds import show
 from ..models import Field
-from ._rules import CHECKS, OPTION_KINDS, closest
+from ._rules import CHECKS, OPTION_KINDS, Check, closest
 from ._text import TextFormat, from_text
 
 __all__ = ["Problem", "SchemaField", "TypeSchema"]
@@ -86,10 +86,15 @@ class SchemaField:
     target: str | None = None
     label: str | None = None
     choices: frozenset[str] = attrs.field(init=False, eq=False, repr=False)
+    rule: Check | None = attrs.field(init=False, eq=False, repr=False)
 
     @choices.default
     def _choices(self) -> frozenset[str]:
         return frozenset(self.options)
+
+    @rule.default
+    def _rule(self) -> Check | None:
+        return CHECKS.get(self.kind)
 
     @classmethod
     def of(cls, field: Field) -> SchemaField:
@@ -107,8 +112,7 @@ class SchemaField:
         """Return what is wrong with ``value`` for this field (``None`` if it fits)."""
         if value is None:
             return "is required" if self.required else None
-        check = CHECKS.get(self.kind)
-        return None if check is None else check(value, self)
+        return None if self.rule is None else self.rule(value, self)
 
 
 @attrs.frozen
@@ -161,7 +165,10 @@ class TypeSchema:
             if field is None:
                 problems.append(self._unknown(ref_id))
                 continue
-            message = field.check(value)
+            if value is None:  # field.check(value), inlined: this loop is the hot path
+                message = "is required" if field.required else None
+            else:
+                message = None if field.rule is None else field.rule(value, field)
             if message is not None:
                 problems.append(self._misfit(field, message, value))
         if not partial:
