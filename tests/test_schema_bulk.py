@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest_asyncio
@@ -94,3 +95,38 @@ async def test_updates_and_upserts_are_checked_as_what_they_are(
     assert "stage must be one of ['won', 'lost']" in updated.errors[0].error
     assert (upserted.updated, upserted.failed) == (1, 1)
     assert "code is required" in upserted.errors[0].error
+
+
+async def test_a_20000_row_import_with_50_bad_rows_sends_19950_creates(
+    emu: EnspaceEmulator, client: EnspaceClient
+) -> None:
+    bad = set(range(7, 20_000, 400))  # 50 rows, spread through the file
+    assert len(bad) == 50
+    data = [
+        {"code": f"C{n}", "amount": "n/a" if n in bad else n, "stage": "won"} for n in range(20_000)
+    ]
+    async with asyncio.timeout(50):
+        result = await client.items.bulk_create(
+            "deals", data, concurrency=32, keep_references=False
+        )
+    assert (result.created, result.failed) == (19_950, 50)
+    assert {e.index for e in result.errors} == bad
+    assert all("amount must be a number" in e.error for e in result.errors)
+    assert sent(emu, "items.create") == 19_950
+    assert len(emu.items("deals")) == 19_950
+
+
+async def test_a_row_an_earlier_run_may_have_applied_is_never_failed_by_validation(
+    emu: EnspaceEmulator, client: EnspaceClient, tmp_path: Path
+) -> None:
+    journal = tmp_path / "job.jsonl"
+    emu.faults.script("items.create", ["reset_after"])  # applied, but the answer is lost
+    async with asyncio.timeout(20):
+        first = await client.items.bulk_create("deals", rows(1), checkpoint=journal)
+        assert first.unknown == 1
+        # Run again after the file was edited badly: the row may exist, so it stays unknown.
+        again = [{"code": "C0", "amount": "lots"}]
+        second = await client.items.bulk_create("deals", again, checkpoint=journal)
+    assert (second.unknown, second.failed) == (1, 0)
+    assert "outcome unknown" in second.errors[0].error
+    assert len(emu.items("deals")) == 1
