@@ -270,7 +270,7 @@ def _mock_client(total: int) -> Any:
 
 
 async def _import_child(count: int, folder: Path) -> dict[str, float]:
-    from enspace_async.cli._files import read_rows
+    from enspace_async.cli._files import Source, records
 
     source = folder / "rows.jsonl"
     with source.open("w") as out:
@@ -282,7 +282,10 @@ async def _import_child(count: int, folder: Path) -> dict[str, float]:
         before = _peak_mb()
         started = time.perf_counter()
         result = await client.items.bulk_create(
-            TYPE, read_rows(source, "jsonl", {}), concurrency=CONCURRENCY, keep_references=False
+            TYPE,
+            (row for _, row in records(Source(source, "jsonl"))),
+            concurrency=CONCURRENCY,
+            keep_references=False,
         )
         seconds = time.perf_counter() - started
     if result.created != count:

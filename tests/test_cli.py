@@ -127,7 +127,7 @@ async def test_failed_rows_are_listed_and_the_exit_code_is_1(
     result = await invoke(emu, "import", str(source), "-t", "deals", "-k", "code")
     assert result.exit_code == 1
     assert "created 1 · failed 1" in result.output
-    assert "row 1 (key 'B'): BadRequestError" in result.output
+    assert "line 2 (key 'B'): " in result.output  # the file's line, not the row index
     assert (tmp_path / "two.jsonl.deals.checkpoint.jsonl").exists()
 
 

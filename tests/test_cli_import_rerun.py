@@ -96,7 +96,7 @@ async def test_unknown_rows_without_a_key_are_reported_on_every_resume(
     first = await invoke(emu, "import", str(source), "-t", "deals", "-c", "1")
     assert first.exit_code == 1
     assert "created 2 · failed 0 · unknown 1" in first.output
-    assert "row 0 (key None): unknown: ServerError" in first.output
+    assert "line 1 (key None): unknown: ServerError" in first.output
     for _ in range(2):
         again = await invoke(emu, *resume_command(first.output)[1:])
         assert again.exit_code == 1
@@ -136,7 +136,7 @@ async def test_the_same_import_twice_with_a_key_never_doubles_the_data(
     )
     assert failing.exit_code == 1
     assert "failed 2" in failing.output
-    assert "row 0 (key 'K1'): an item with code='K1' exists" in failing.output
+    assert "line 1 (key 'K1'): an item with code='K1' exists" in failing.output
     assert len(emu.items("deals")) == 3
 
 

@@ -1,47 +1,65 @@
-"""Rows from CSV and JSON Lines files, read lazily, and items written back to either format.
+"""Reading the rows of a CSV or JSON Lines file, lazily, with each row's line number.
 
-Files written by ``enspace export`` import again as they are: the item columns of a CSV
-(``reference``, ``id``, ``status``, timestamps) are left out unless the type has such fields,
-and a JSONL line shaped like an item gives its ``data``. CSV cells are text, so they are converted by the type's field kinds: numbers for
-``EnlNumber``, booleans for ``inputSwitch``, JSON for cells that start with ``[`` or ``{``, and
-``a|b|c`` lists for the list kinds. An empty cell leaves the value out. A cell that does not
-convert stays text, and the server's answer for that row says what is wrong.
+CSV files are read as spreadsheets write them: UTF-8 with or without a BOM by default (any
+other encoding by ``--encoding``), the delimiter found from the header line (``,``, ``;`` as
+a pt-BR Excel writes, or a tab) unless ``--delimiter`` names it, and quoted cells that span
+lines. What cannot be read is one :class:`FileFormatError` naming the line and the option to
+fix it: a byte the encoding cannot decode, a NUL byte, a cell over the csv module's limit
+(usually an unclosed quote), a row with more or fewer cells than the header.
+
+A JSONL line shaped like an exported item (``{"id", "data", ...}``) gives its ``data``.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
-import sys
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+import attrs
 import orjson
 
-from .._converter import unstructure
-from ..models import Item
+from ._columns import ITEM_COLUMNS
+from ._running import UserError
 
-__all__ = ["FORMATS", "count_rows", "detect_format", "item_record", "read_rows", "RowWriter"]
+__all__ = ["FORMATS", "FileFormatError", "Source", "detect_format", "open_source", "records"]
 
 FORMATS = ("csv", "jsonl")
 _SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}
-_NUMBER = frozenset({"EnlNumber"})
-_BOOL = frozenset({"inputSwitch", "EnlCheckbox"})
-_LISTS = frozenset({"multiSelect", "checkbox", "EnlChips"})
-_TRUE, _FALSE = frozenset({"true", "1", "yes", "y"}), frozenset({"false", "0", "no", "n"})
-_ITEM_COLUMNS = ("reference", "id", "status", "created_at", "updated_at")
-_ITEM_KEYS = frozenset({*_ITEM_COLUMNS, "data"})
+_DELIMITERS = (",", ";", "\t")
+_DELIMITER_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";"}
+DEFAULT_ENCODING = "utf-8-sig"  # UTF-8, with or without a BOM
+_ITEM_KEYS = frozenset({*ITEM_COLUMNS, "data"})
 
 
-class FileFormatError(ValueError):
+class FileFormatError(UserError):
     """The input file cannot be read as the format it claims."""
+
+
+@attrs.frozen
+class Source:
+    """A file of rows and how to read it (see :func:`open_source`).
+
+    Attributes:
+        path: the file.
+        fmt: ``csv`` or ``jsonl``.
+        encoding: the text encoding of a CSV.
+        delimiter: the CSV delimiter (given, or found from the header line).
+    """
+
+    path: Path
+    fmt: str
+    encoding: str = DEFAULT_ENCODING
+    delimiter: str = ","
 
 
 def detect_format(path: Path, given: str | None = None) -> str:
     """Return ``csv`` or ``jsonl`` from ``given`` or the file's suffix."""
     if given is not None:
         if given not in FORMATS:
-            raise FileFormatError(f"format must be csv or jsonl, got {given!r}")
+            raise FileFormatError(f"--format must be csv or jsonl, got {given!r}")
         return given
     found = _SUFFIXES.get(path.suffix.lower())
     if found is None:
@@ -49,26 +67,147 @@ def detect_format(path: Path, given: str | None = None) -> str:
     return found
 
 
-def count_rows(path: Path, fmt: str) -> int:
-    """Count the rows of a file by its lines, in constant memory (CSV: minus the header)."""
-    lines = 0
-    with path.open("rb") as source:
-        for line in source:
-            lines += bool(line.strip())
-    return max(lines - 1, 0) if fmt == "csv" else lines
+def open_source(
+    path: Path,
+    fmt: str | None = None,
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+) -> Source:
+    """Check the file and the options that say how to read it; find a CSV's delimiter."""
+    if not path.is_file():
+        raise UserError(f"no such file: {path}")
+    found = detect_format(path, fmt)
+    text = encoding or DEFAULT_ENCODING
+    try:
+        codecs.lookup(text)
+    except LookupError:
+        raise UserError(f"--encoding: unknown encoding {text!r} (try utf-8 or cp1252)") from None
+    source = Source(path, found, text)
+    if found == "csv":
+        source = attrs.evolve(source, delimiter=_delimiter(source, delimiter))
+    return source
 
 
-def read_rows(path: Path, fmt: str, kinds: Mapping[str, str]) -> Iterator[dict[str, Any]]:
-    """Yield the rows of ``path`` one at a time; ``kinds`` maps refIds to field kinds."""
-    if fmt == "csv":
-        yield from _csv_rows(path, kinds)
+def _delimiter(source: Source, given: str | None) -> str:
+    if given is not None:
+        named = _DELIMITER_NAMES.get(given.lower(), given)
+        if len(named) != 1 or named in '"\r\n':
+            raise UserError(f"--delimiter must be one character (or 'tab'), got {given!r}")
+        return named
+    with _open_text(source) as text:
+        header = _decoded(source, lambda: text.readline())
+    # The candidate that splits the header into the most columns; a comma on a tie.
+    return max(_DELIMITERS, key=lambda d: len(next(csv.reader([header], delimiter=d), [])))
+
+
+def _open_text(source: Source) -> IO[str]:
+    return source.path.open(newline="", encoding=source.encoding)
+
+
+def _decoded(source: Source, read: Any) -> Any:
+    """Call ``read()``; a byte the encoding cannot decode is a FileFormatError naming its line."""
+    try:
+        return read()
+    except UnicodeDecodeError:
+        raise FileFormatError(_undecodable(source)) from None
+
+
+def _undecodable(source: Source) -> str:
+    decoder = codecs.getincrementaldecoder(source.encoding)()
+    with source.path.open("rb") as raw:
+        for number, line in enumerate(raw, 1):
+            try:
+                decoder.decode(line)
+            except UnicodeDecodeError as exc:
+                byte = line[exc.start] if exc.start < len(line) else 0
+                name = "UTF-8" if source.encoding == DEFAULT_ENCODING else source.encoding
+                return (
+                    f"{source.path.name} line {number} is not {name} text (byte 0x{byte:02x}): "
+                    "pass --encoding, e.g. --encoding cp1252 for a file Excel saved on Windows"
+                )
+    return f"{source.path.name} is not {source.encoding} text: pass --encoding"  # pragma: no cover
+
+
+def records(source: Source) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield ``(line number, row)`` for each row: ``{column: cell text}`` for a CSV (the
+    header's columns), the JSON object for JSON Lines."""
+    if source.fmt == "csv":
+        yield from _csv_records(source)
     else:
-        yield from _jsonl_rows(path)
+        yield from _jsonl_records(source.path)
 
 
-def _jsonl_rows(path: Path) -> Iterator[dict[str, Any]]:
-    """Rows of a JSONL file; a line that is an exported item (``{"id", "data", ...}``) gives
-    its ``data``."""
+def header(source: Source) -> list[str] | None:
+    """The columns of a CSV's header row; ``None`` for JSON Lines."""
+    if source.fmt != "csv":
+        return None
+    with _open_text(source) as text:
+        return _header(source, csv.reader(text, delimiter=source.delimiter))
+
+
+def _header(source: Source, reader: Any) -> list[str]:
+    columns: list[str] = _decoded(source, lambda: next(reader, []))
+    if not any(c.strip() for c in columns):
+        raise FileFormatError(f"{source.path.name} has no header row")
+    twice = sorted({c for c in columns if c.strip() and columns.count(c) > 1})
+    if twice:
+        raise FileFormatError(f"{source.path.name}: column {twice[0]!r} appears twice")
+    return columns
+
+
+def _csv_records(source: Source) -> Iterator[tuple[int, dict[str, Any]]]:
+    name = source.path.name
+    with _open_text(source) as text:
+        reader = csv.reader(text, delimiter=source.delimiter)
+        columns = _header(source, reader)
+        while True:
+            line = reader.line_num + 1  # where the next row starts (a quoted cell may span lines)
+            try:
+                cells = _decoded(source, lambda: next(reader, None))
+            except csv.Error as exc:
+                raise FileFormatError(_csv_problem(name, line, exc)) from None
+            if cells is None:
+                return
+            if cells:  # a blank line is no row
+                yield line, _row(source, line, columns, cells)
+
+
+def _csv_problem(name: str, line: int, exc: csv.Error) -> str:
+    if "field larger than field limit" in str(exc):
+        limit = csv.field_size_limit()
+        return (
+            f"{name} line {line}: a cell is longer than {limit:,} characters (an unclosed quote?)"
+        )
+    return f"{name} line {line}: {exc}"  # pragma: no cover - the reader is not strict
+
+
+def _row(source: Source, line: int, columns: list[str], cells: list[str]) -> dict[str, str]:
+    name = source.path.name
+    if len(cells) != len(columns):
+        shown = "tab" if source.delimiter == "\t" else repr(source.delimiter)
+        raise FileFormatError(
+            f"{name} line {line} has {len(cells)} cells but the header has {len(columns)} "
+            f"(delimiter {shown}; a quote left open, or pass --delimiter)"
+        )
+    row = {}
+    for number, (column, cell) in enumerate(zip(columns, cells, strict=True), 1):
+        if "\x00" in cell:
+            raise FileFormatError(
+                f"{name} line {line} holds a NUL byte: is it really CSV text? (a spreadsheet "
+                "must be saved as CSV; UTF-16 text needs --encoding utf-16)"
+            )
+        if column.strip():
+            row[column] = cell
+        elif cell.strip():
+            raise FileFormatError(
+                f"{name} line {line} has a value in column {number}, which has no name in "
+                "the header"
+            )
+    return row
+
+
+def _jsonl_records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     with path.open("rb") as source:
         for number, line in enumerate(source, 1):
             if not line.strip():
@@ -81,97 +220,6 @@ def _jsonl_rows(path: Path) -> Iterator[dict[str, Any]]:
                 raise FileFormatError(f"{path.name} line {number} is not a JSON object")
             data = row.get("data")
             if isinstance(data, dict) and row.keys() <= _ITEM_KEYS:
-                yield data
+                yield number, data
             else:
-                yield row
-
-
-def _csv_rows(path: Path, kinds: Mapping[str, str]) -> Iterator[dict[str, Any]]:
-    with path.open(newline="", encoding="utf-8-sig") as source:
-        reader = csv.DictReader(source)
-        if not reader.fieldnames:
-            raise FileFormatError(f"{path.name} has no header row")
-        # An exported file's item columns (reference, id, ...) are not values to import.
-        skip = {c for c in _ITEM_COLUMNS if c not in kinds}
-        for row in reader:
-            if None in row:
-                raise FileFormatError(f"{path.name} line {reader.line_num} has extra cells")
-            yield {
-                name: convert(cell, kinds.get(name))
-                for name, cell in row.items()
-                if cell not in ("", None) and name not in skip
-            }
-
-
-def convert(cell: str, kind: str | None) -> Any:
-    """Convert one CSV cell by its field kind (see the module docstring)."""
-    text = cell.strip()
-    if text[:1] in ("[", "{"):
-        try:
-            return orjson.loads(text)
-        except orjson.JSONDecodeError:
-            return cell
-    if kind in _NUMBER:
-        return _number(text, cell)
-    if kind in _BOOL and text.lower() in _TRUE | _FALSE:
-        return text.lower() in _TRUE
-    if kind in _LISTS:
-        return [part.strip() for part in text.split("|") if part.strip()]
-    return cell
-
-
-def _number(text: str, cell: str) -> Any:
-    try:
-        return int(text)
-    except ValueError:
-        pass
-    try:
-        return float(text)
-    except ValueError:
-        return cell
-
-
-def item_record(item: Item) -> dict[str, Any]:
-    """Return an item as a plain JSON-able dict (the wire shape)."""
-    record: dict[str, Any] = unstructure(item)
-    return record
-
-
-class RowWriter:
-    """Write items to JSON Lines or CSV (CSV: the item columns, then one column per field)."""
-
-    def __init__(self, out: IO[str], fmt: str, field_refs: Iterable[str]):
-        self._out, self._fmt = out, fmt
-        self._refs = list(field_refs)
-        self._csv: Any = None
-        if fmt == "csv":
-            self._csv = csv.writer(out)
-            self._csv.writerow([*_ITEM_COLUMNS, *self._refs])
-
-    def write(self, item: Item) -> None:
-        """Write one item."""
-        record = item_record(item)
-        if self._csv is None:
-            self._out.write(orjson.dumps(record).decode() + "\n")
-            return
-        data = record.get("data") or {}
-        cells = [_cell(record.get(name)) for name in _ITEM_COLUMNS]
-        cells += [_cell(data.get(ref)) for ref in self._refs]
-        self._csv.writerow(cells)
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str | int | float):
-        return str(value)
-    return orjson.dumps(value).decode()
-
-
-def text_output(path: str | None) -> IO[str]:
-    """Open ``path`` for writing text; ``-`` or ``None`` is standard output (not to close)."""
-    if path is None or path == "-":
-        return sys.stdout
-    return Path(path).open("w", encoding="utf-8", newline="")
+                yield number, row

@@ -3,52 +3,56 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import attrs
 from rich.console import Console
 
 from .._bulk import BulkResult
 from .._bulk.rows import check_shard
 from .._client import EnspaceClient
 from .._errors import ConfigurationError, NotFoundError
-from ._files import RowWriter, count_rows, detect_format, read_rows, text_output
-from ._progress import RowProgress
+from .._schema import TextFormat, TypeSchema
+from ..models import Field
+from ._columns import Columns
+from ._files import Source, records
+from ._progress import EVERY, RowProgress
+from ._running import UserError
+from ._writer import RowWriter, text_output
 
 __all__ = [
+    "IMPORT_CONCURRENCY",
     "ON_EXISTING",
+    "ImportJob",
+    "Imported",
     "UserError",
-    "check_source",
+    "check_concurrency",
+    "check_on_existing",
     "checkpoint_path",
     "export_items",
-    "field_kinds",
     "import_file",
     "parse_shard",
+    "text_format",
+    "type_fields",
 ]
 
 # What ``--on-existing`` may say; the default with ``--key`` is the first.
 ON_EXISTING = ("skip", "update", "fail")
+IMPORT_CONCURRENCY = 32
+_LOCALES = {"pt-br": TextFormat.pt_br(), "en-us": TextFormat()}
 
 
-class UserError(Exception):
-    """A mistake the user can fix: printed as one line, exit code 1."""
-
-
-async def field_kinds(client: EnspaceClient, type_slug: str) -> dict[str, str]:
-    """Return ``{refId: field kind}`` of a type; a missing type is a :class:`UserError`."""
+async def type_fields(client: EnspaceClient, type_slug: str) -> tuple[list[Field], TypeSchema]:
+    """Return a type's fields and its schema; a missing type is a :class:`UserError`."""
     try:
-        await client.types.get(type_slug)
+        item_type = await client.types.get(type_slug)
     except NotFoundError:
         where = f" in workspace {client.workspace!r}" if client.workspace else ""
         raise UserError(f"unknown type {type_slug!r}{where} (see: enspace types)") from None
-    return {f.refId: str(f.type) async for f in client.fields.list(type_slug)}
-
-
-def check_source(source: Path, fmt: str | None) -> str:
-    """Check the input file exists and return its format (``csv`` or ``jsonl``)."""
-    if not source.is_file():
-        raise UserError(f"no such file: {source}")
-    return detect_format(source, fmt)
+    fields = await client.fields.list(type_slug).collect()
+    return fields, TypeSchema.of(type_slug, fields, item_type.name)
 
 
 def parse_shard(text: str | None) -> tuple[int, int] | None:
@@ -88,60 +92,143 @@ def check_on_existing(key: str | None, on_existing: str | None) -> str | None:
     return on_existing
 
 
-async def import_file(
-    client: EnspaceClient,
-    console: Console,
-    source: Path,
-    *,
-    type_slug: str,
-    key: str | None,
-    concurrency: int,
-    resume: bool,
-    checkpoint: Path | None,
-    fmt: str,
-    shard: tuple[int, int] | None = None,
-    on_existing: str | None = None,
-) -> BulkResult:
-    """Import a CSV or JSONL file with a progress bar; return the job's result.
+def text_format(
+    locale: str | None, decimal_comma: bool | None, date_format: str | None
+) -> TextFormat:
+    """How CSV cells write numbers and dates: ``--locale`` (``pt-BR`` or ``en-US``), then
+    ``--decimal-comma``/``--decimal-point`` and ``--date-format`` over it."""
+    base = TextFormat()
+    if locale is not None:
+        found = _LOCALES.get(locale.replace("_", "-").lower())
+        if found is None:
+            raise UserError(f"--locale must be pt-BR or en-US, got {locale!r}")
+        base = found
+    if date_format is not None and "%" not in date_format:
+        raise UserError(f"--date-format takes strptime codes such as %d/%m/%Y, got {date_format!r}")
+    changes: dict[str, Any] = {}
+    if decimal_comma is not None:
+        changes["decimal_comma"] = decimal_comma
+    if date_format is not None:
+        changes["date_format"] = date_format
+    return attrs.evolve(base, **changes)
 
-    ``source`` must exist (see :func:`check_source`) and ``fmt`` is ``csv`` or ``jsonl``. With
-    a ``key``, an item that has a row's key is never created again: ``on_existing`` (see
-    :func:`check_on_existing`) skips it, updates it (``bulk_upsert``) or fails the row. The
-    journal is removed only when every row is done (none failed or unknown).
+
+@attrs.frozen(kw_only=True)
+class ImportJob:
+    """What ``enspace import`` was asked to do (checked by the typer layer)."""
+
+    source: Source
+    type_slug: str
+    key: str | None = None
+    on_existing: str | None = None
+    concurrency: int = IMPORT_CONCURRENCY
+    resume: bool = False
+    checkpoint: Path | None = None
+    shard: tuple[int, int] | None = None
+    text: TextFormat = attrs.Factory(TextFormat)
+    ignore_unknown: bool = False
+    every: float = EVERY
+
+    @property
+    def journal(self) -> Path:
+        """Where the import's journal is."""
+        return checkpoint_path(self.source.path, self.type_slug, self.checkpoint, self.shard)
+
+
+@attrs.frozen
+class Imported:
+    """An import's result, the line of the file each failed or unknown row is on, and the
+    requests sent (with ``--key`` every row is looked up first: two a row)."""
+
+    result: BulkResult
+    lines: dict[int, int]
+    requests: int
+
+
+async def import_file(client: EnspaceClient, console: Console, job: ImportJob) -> Imported:
+    """Import a CSV or JSONL file with progress on ``console``.
+
+    The whole file is read once before the first request: a wrong header, an undecodable
+    byte or a ragged row sends nothing. With a ``key``, an item that has a row's key is never
+    created again: ``on_existing`` skips it, updates it (``bulk_upsert``) or fails the row.
+    The journal is removed only when every row is done (none failed or unknown).
     """
-    kinds = await field_kinds(client, type_slug)
-    if key is not None and key not in kinds:
-        raise UserError(f"type {type_slug!r} has no field {key!r} to use as --key")
-    journal = checkpoint_path(source, type_slug, checkpoint, shard)
-    if journal.exists() and not resume:
+    fields, schema = await type_fields(client, job.type_slug)
+    if job.key is not None and schema.field(job.key) is None:
+        raise UserError(f"type {job.type_slug!r} has no field {job.key!r} to use as --key")
+    _check_journal(job)
+    columns = Columns(job.type_slug, fields, ignore_unknown=job.ignore_unknown)
+    total = _check_rows(job.source, columns)
+    if columns.ignored:
+        left_out = ", ".join(repr(c) for c in columns.ignored)
+        console.print(f"leaving out columns {left_out}", highlight=False, soft_wrap=True)
+    if job.shard is not None:
+        total = len(range(job.shard[0], total, job.shard[1]))
+    rows = _rows(job, columns, schema)
+    label = f"import {job.source.path.name}"
+    with RowProgress(console, label, total, client, every=job.every) as bar:
+        result = await _send(client, job, rows, bar)
+    if result.ok:
+        job.journal.unlink(missing_ok=True)
+    lines = _lines(job.source, {e.index for e in result.errors})
+    return Imported(result, lines, client.stats.attempts)
+
+
+def _check_journal(job: ImportJob) -> None:
+    journal = job.journal
+    if journal.exists() and not job.resume:
         raise UserError(f"{journal} exists: pass --resume to continue that import, or delete it")
-    if resume and not journal.exists():
+    if job.resume and not journal.exists():
         raise UserError(
             f"--resume: no journal at {journal}: nothing to resume (run without --resume to "
             "start the import)"
         )
-    total = count_rows(source, fmt)
-    if shard is not None:
-        total = len(range(shard[0], total, shard[1]))
-    rows = read_rows(source, fmt, kinds)
-    with RowProgress(console, f"import {source.name}", total, client) as bar:
-        options: dict[str, Any] = {
-            "concurrency": concurrency,
-            "on_progress": bar.bulk,
-            "checkpoint": journal,
-            "keep_references": False,
-            "shard": shard,
-        }
-        if key is not None and on_existing == "update":
-            result = await client.items.bulk_upsert(type_slug, rows, key=key, **options)
-        else:
-            items = client.items
-            result = await items.bulk_create(
-                type_slug, rows, key=key, existing=on_existing, **options
-            )
-    if result.ok:
-        journal.unlink(missing_ok=True)
-    return result
+
+
+def _check_rows(source: Source, columns: Columns) -> int:
+    """Read the whole file once (its structure and columns); return how many rows it has."""
+    count = 0
+    for _, record in records(source):
+        columns.resolve(record)
+        count += 1
+    return count
+
+
+def _rows(job: ImportJob, columns: Columns, schema: TypeSchema) -> Iterator[dict[str, Any]]:
+    """The file's rows as ``{refId: value}``; CSV text converted by the fields' kinds."""
+    for _, record in records(job.source):
+        mapping = columns.resolve(record)
+        row = {ref: record[column] for column, ref in mapping.items() if ref is not None}
+        yield schema.from_text(row, job.text) if job.source.fmt == "csv" else row
+
+
+async def _send(
+    client: EnspaceClient, job: ImportJob, rows: Iterator[dict[str, Any]], bar: RowProgress
+) -> BulkResult:
+    options: dict[str, Any] = {
+        "concurrency": job.concurrency,
+        "on_progress": bar.bulk,
+        "checkpoint": job.journal,
+        "keep_references": False,
+        "shard": job.shard,
+    }
+    items = client.items
+    if job.key is not None and job.on_existing == "update":
+        return await items.bulk_upsert(job.type_slug, rows, key=job.key, **options)
+    return await items.bulk_create(
+        job.type_slug, rows, key=job.key, existing=job.on_existing, **options
+    )
+
+
+def _lines(source: Source, indexes: set[int]) -> dict[int, int]:
+    """The line of the file each row of ``indexes`` starts on (read again: only on errors)."""
+    if not indexes:
+        return {}
+    found = {}
+    for index, (line, _) in enumerate(records(source)):
+        if index in indexes:
+            found[index] = line
+    return found
 
 
 async def export_items(
@@ -152,16 +239,17 @@ async def export_items(
     fmt: str,
     output: str | None,
     concurrency: int,
+    every: float = EVERY,
 ) -> int:
     """Export every item of a type to a file (or standard output); return the row count."""
     if fmt not in ("csv", "jsonl"):
         raise UserError(f"--format must be csv or jsonl, got {fmt!r}")
-    kinds = await field_kinds(client, type_slug)
+    _, schema = await type_fields(client, type_slug)
     out = _open(output)
     started, done = time.monotonic(), 0
     try:
-        writer = RowWriter(out, fmt, kinds)
-        with RowProgress(console, f"export {type_slug}", None, client) as bar:
+        writer = RowWriter(out, fmt, [f.ref_id for f in schema.fields])
+        with RowProgress(console, f"export {type_slug}", None, client, every=every) as bar:
             async with client.items.export(type_slug, concurrency=concurrency) as export:
                 async for item in export:
                     if done == 0 and export.total is not None:
@@ -171,7 +259,7 @@ async def export_items(
                     if done % 100 == 0 or done == export.total:
                         bar.rows(done, done / max(time.monotonic() - started, 1e-9))
     finally:
-        if out is not _stdout():
+        if output not in (None, "-"):
             out.close()
     return done
 
@@ -183,14 +271,8 @@ def _open(output: str | None) -> Any:
         raise UserError(f"cannot write {output}: {exc.strerror}") from None
 
 
-def _stdout() -> Any:
-    import sys
-
-    return sys.stdout
-
-
 def check_concurrency(value: int) -> int:
     """Refuse a concurrency below 1 as a user error."""
     if value < 1:
-        raise ConfigurationError(f"--concurrency must be at least 1, got {value}")
+        raise UserError(f"--concurrency must be at least 1, got {value}")
     return value

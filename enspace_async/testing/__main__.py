@@ -26,9 +26,11 @@ from ._state import SCOPES, ApiKey
 __all__ = ["main", "parse_args", "serve"]
 
 
-def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    """Parse the command line."""
-    parser = argparse.ArgumentParser(prog="python -m enspace_async.testing", description=__doc__)
+def parse_args(
+    argv: Sequence[str] | None = None, prog: str = "python -m enspace_async.testing"
+) -> argparse.Namespace:
+    """Parse the command line (``prog`` names the command in the usage line)."""
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")
     parser.add_argument("--seed", type=int, default=0)

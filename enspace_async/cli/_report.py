@@ -1,0 +1,76 @@
+"""What a finished import says: one summary line and its first failed rows by line of the file
+(on standard error), or with ``--json`` one JSON object on standard output."""
+
+from __future__ import annotations
+
+import shlex
+from typing import Any
+
+import orjson
+import typer
+from rich.console import Console
+
+from ._jobs import Imported
+
+__all__ = ["dump_json", "print_import", "print_resume", "summary"]
+
+_SHOWN_ERRORS = 10
+
+
+def dump_json(value: Any, *, err: bool = False) -> None:
+    """Write ``value`` as one JSON document to standard output (or standard error)."""
+    typer.echo(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode(), err=err)
+
+
+def summary(imported: Imported, resume: list[str] | None) -> dict[str, Any]:
+    """The import's counts, every failed or unknown row with its line, and the command that
+    resumes it (``None`` when nothing is left to do)."""
+    result = imported.result
+    rate = result.done / result.elapsed if result.elapsed else 0.0
+    errors = [
+        {
+            "line": imported.lines.get(e.index),
+            "key": e.key,
+            "error": e.error,
+            "status": e.status,
+            "unknown": e.unknown,
+            "retryable": e.retryable,
+        }
+        for e in result.errors
+    ]
+    counts = ("created", "failed", "unknown", "skipped", "existing", "updated", "recovered")
+    return {
+        "ok": result.ok,
+        **{name: getattr(result, name) for name in counts},
+        "seconds": round(result.elapsed, 3),
+        "rows_per_second": round(rate, 1),
+        "requests": imported.requests,
+        "errors": errors,
+        "resume": None if resume is None else shlex.join(resume),
+    }
+
+
+def print_import(console: Console, imported: Imported) -> None:
+    """Print an import's counts and its first failed or unknown rows."""
+    result = imported.result
+    rate = result.done / result.elapsed if result.elapsed else 0.0
+    console.print(
+        f"created {result.created} · failed {result.failed} · unknown {result.unknown} · "
+        f"skipped {result.skipped} · existing {result.existing} · updated {result.updated} · "
+        f"recovered {result.recovered} · {result.elapsed:.1f} s · {rate:.0f} rows/s · "
+        f"{imported.requests} requests",
+        highlight=False,
+        soft_wrap=True,
+    )
+    for error in result.errors[:_SHOWN_ERRORS]:
+        outcome = "unknown: " if error.unknown else ""
+        where = imported.lines.get(error.index, "?")
+        line = f"  line {where} (key {error.key!r}): {outcome}{error.error}"
+        console.print(line, highlight=False, soft_wrap=True)
+    if len(result.errors) > _SHOWN_ERRORS:
+        console.print(f"  … and {len(result.errors) - _SHOWN_ERRORS} more", highlight=False)
+
+
+def print_resume(console: Console, argv: list[str]) -> None:
+    """Print the exact command that resumes an import (never the API key)."""
+    console.print(f"resume with: {shlex.join(argv)}", highlight=False, soft_wrap=True)
