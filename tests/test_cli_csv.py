@@ -149,6 +149,9 @@ async def test_a_wrong_header_sends_nothing_and_names_the_valid_ref_ids(
     )
     assert posts(emu) == 0
     assert not (tmp_path / "typo.csv.deals.checkpoint.jsonl").exists()
+    header_only = tmp_path / "header.csv"
+    header_only.write_text("code,amout\n")
+    one_error_line(await invoke(emu, "import", str(header_only), "-t", "deals"), "'amout'")
 
     ignored = await invoke(emu, "import", str(source), "-t", "deals", "--ignore-unknown-columns")
     assert ignored.exit_code == 0, ignored.output

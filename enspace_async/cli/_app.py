@@ -27,7 +27,6 @@ from ._files import open_source
 from ._jobs import (
     IMPORT_CONCURRENCY,
     ImportJob,
-    UserError,
     check_concurrency,
     check_on_existing,
     export_items,
@@ -38,7 +37,7 @@ from ._jobs import (
 )
 from ._progress import EVERY
 from ._report import dump_json, print_import, print_resume, summary
-from ._running import connect, err_console, fail, run
+from ._running import UserError, connect, err_console, fail, run
 
 __all__ = ["app"]
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import codecs
 import csv
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import attrs
 import orjson
@@ -24,12 +24,21 @@ import orjson
 from ._columns import ITEM_COLUMNS
 from ._running import UserError
 
-__all__ = ["FORMATS", "FileFormatError", "Source", "detect_format", "open_source", "records"]
+__all__ = [
+    "FORMATS",
+    "FileFormatError",
+    "Source",
+    "detect_format",
+    "header",
+    "open_source",
+    "records",
+]
 
 FORMATS = ("csv", "jsonl")
 _SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}
 _DELIMITERS = (",", ";", "\t")
 _DELIMITER_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";"}
+T = TypeVar("T")
 DEFAULT_ENCODING = "utf-8-sig"  # UTF-8, with or without a BOM
 _ITEM_KEYS = frozenset({*ITEM_COLUMNS, "data"})
 
@@ -105,7 +114,7 @@ def _open_text(source: Source) -> IO[str]:
     return source.path.open(newline="", encoding=source.encoding)
 
 
-def _decoded(source: Source, read: Any) -> Any:
+def _decoded(source: Source, read: Callable[[], T]) -> T:
     """Call ``read()``; a byte the encoding cannot decode is a FileFormatError naming its line."""
     try:
         return read()

@@ -17,7 +17,7 @@ from .._errors import ConfigurationError, NotFoundError
 from .._schema import TextFormat, TypeSchema
 from ..models import Field
 from ._columns import Columns
-from ._files import Source, records
+from ._files import Source, header, records
 from ._progress import EVERY, RowProgress
 from ._running import UserError
 from ._writer import RowWriter, text_output
@@ -27,7 +27,6 @@ __all__ = [
     "ON_EXISTING",
     "ImportJob",
     "Imported",
-    "UserError",
     "check_concurrency",
     "check_on_existing",
     "checkpoint_path",
@@ -187,6 +186,7 @@ def _check_journal(job: ImportJob) -> None:
 
 def _check_rows(source: Source, columns: Columns) -> int:
     """Read the whole file once (its structure and columns); return how many rows it has."""
+    columns.resolve(header(source) or [])  # a CSV's header, even with no row under it
     count = 0
     for _, record in records(source):
         columns.resolve(record)

@@ -22,11 +22,15 @@ def dump_json(value: Any, *, err: bool = False) -> None:
     typer.echo(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode(), err=err)
 
 
+def _rate(imported: Imported) -> float:
+    result = imported.result
+    return result.done / result.elapsed if result.elapsed else 0.0
+
+
 def summary(imported: Imported, resume: list[str] | None) -> dict[str, Any]:
     """The import's counts, every failed or unknown row with its line, and the command that
     resumes it (``None`` when nothing is left to do)."""
     result = imported.result
-    rate = result.done / result.elapsed if result.elapsed else 0.0
     errors = [
         {
             "line": imported.lines.get(e.index),
@@ -43,7 +47,7 @@ def summary(imported: Imported, resume: list[str] | None) -> dict[str, Any]:
         "ok": result.ok,
         **{name: getattr(result, name) for name in counts},
         "seconds": round(result.elapsed, 3),
-        "rows_per_second": round(rate, 1),
+        "rows_per_second": round(_rate(imported), 1),
         "requests": imported.requests,
         "errors": errors,
         "resume": None if resume is None else shlex.join(resume),
@@ -53,11 +57,10 @@ def summary(imported: Imported, resume: list[str] | None) -> dict[str, Any]:
 def print_import(console: Console, imported: Imported) -> None:
     """Print an import's counts and its first failed or unknown rows."""
     result = imported.result
-    rate = result.done / result.elapsed if result.elapsed else 0.0
     console.print(
         f"created {result.created} · failed {result.failed} · unknown {result.unknown} · "
         f"skipped {result.skipped} · existing {result.existing} · updated {result.updated} · "
-        f"recovered {result.recovered} · {result.elapsed:.1f} s · {rate:.0f} rows/s · "
+        f"recovered {result.recovered} · {result.elapsed:.1f} s · {_rate(imported):.0f} rows/s · "
         f"{imported.requests} requests",
         highlight=False,
         soft_wrap=True,
