@@ -197,8 +197,8 @@ def import_command(
         ("--delimiter", delimiter),
         ("--locale", locale),
         ("--date-format", date_format),
-        ("--url", None if url == _env("ENSPACE_API_URL") else url),
-        ("--workspace", None if workspace == _env("ENSPACE_WORKSPACE_ID") else workspace),
+        ("--url", None if url == os.environ.get("ENSPACE_API_URL") else url),
+        ("--workspace", None if workspace == os.environ.get("ENSPACE_WORKSPACE_ID") else workspace),
     ]
     flags = [(decimal_comma, "--decimal-comma"), (decimal_comma is False, "--decimal-point")]
     flags += [(ignore_unknown_columns, "--ignore-unknown-columns")]
@@ -252,10 +252,6 @@ def import_command(
 
 def _given(flag: str, value: object) -> list[str]:
     return [] if value is None else [flag, str(value)]
-
-
-def _env(variable: str) -> str | None:
-    return os.environ.get(variable)
 
 
 @app.command("export")
