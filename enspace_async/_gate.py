@@ -25,6 +25,7 @@ from ._observe import ClientStats
 from ._ratelimit import LocalLimiterBackend, RateLimiter
 from ._ratesignal import OK, RateSignal
 from ._slots import Slots, loop_alarm, sleep_alarm
+from ._telemetry import note_wait
 
 __all__ = ["LimitMiddleware", "Slots"]
 
@@ -153,7 +154,9 @@ class LimitMiddleware:
                 if await backend.epoch() != epoch:
                     wait, epoch = await self._reserve(clock(), left - nap)
         finally:
-            stats.limiter_wait_seconds += clock() - started
+            waited = clock() - started
+            stats.limiter_wait_seconds += waited
+            note_wait(waited)
 
 
 def _late(request: Request, waited: str) -> DeadlineExceeded:

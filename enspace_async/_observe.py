@@ -5,7 +5,10 @@ sees every attempt but never the API key. At DEBUG it logs one line per attempt:
 
     GET /ws/types/contracts/items -> 200 in 12.3 ms (attempt 1, route items.list)
 
-The path is logged without its query string, so no query value ever reaches a log.
+The path is logged without its query string, so no query value ever reaches a log. The retry
+layer logs each retry at INFO and the limiter each rate cut at WARNING, naming the call by
+:func:`call_label` (method and route template). ``ENSPACE_LOG=info`` or ``debug`` attaches a
+stderr handler to the ``enspace_async`` logger at import, for programs that configure no logging.
 """
 
 from __future__ import annotations
@@ -13,20 +16,63 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import os
+import sys
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, TextIO
 
 import attrs
 
 from ._errors import TransportError
 from ._http import Handler, Request, Response
+from ._routes import ROUTES
 
-__all__ = ["Attempt", "ClientStats", "Hooks", "ObserveMiddleware", "current_attempt", "logger"]
+__all__ = [
+    "Attempt",
+    "ClientStats",
+    "Hooks",
+    "ObserveMiddleware",
+    "call_label",
+    "current_attempt",
+    "log_from_env",
+    "logger",
+]
 
 logger = logging.getLogger("enspace_async")
+_ENV_LOG = "ENSPACE_LOG"
+_LEVELS = {"info": logging.INFO, "debug": logging.DEBUG}
+
+
+def log_from_env(stream: TextIO | None = None) -> logging.Handler | None:
+    """Attach a stderr handler at the level ``ENSPACE_LOG`` names (``info`` or ``debug``).
+
+    Returns the handler attached, or ``None`` when the variable is unset or empty. Any other
+    value attaches one at WARNING and logs that the value was ignored (an import must not fail).
+    """
+    value = os.environ.get(_ENV_LOG, "").strip().lower()
+    if not value:
+        return None
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(logging.Formatter("[%(asctime)s %(name)s %(levelname)s] %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(_LEVELS.get(value, logging.WARNING))
+    if value not in _LEVELS:
+        logger.warning("%s=%r is not one of info, debug: ignored", _ENV_LOG, value)
+    return handler
+
+
+def call_label(request: Request) -> str:
+    """``GET /ws/types/{slug}/items``: the method and route template, for log lines.
+
+    A :meth:`~enspace_async.EnspaceClient.request` call, which has no template, shows its path
+    (never its query string).
+    """
+    route = ROUTES.get(request.route)
+    return f"{request.method} {route.template if route else request.url.raw_path}"
+
 
 # The retry middleware sets the attempt number for the middlewares inside it.
 _ATTEMPT: ContextVar[int] = ContextVar("enspace_async_attempt", default=1)
@@ -187,3 +233,6 @@ class ObserveMiddleware:
             )
         if self.hooks is not None and self.hooks.on_response:
             await _run(self.hooks.on_response, Attempt(request, attempt, response, error, elapsed))
+
+
+log_from_env()

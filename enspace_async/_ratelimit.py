@@ -35,6 +35,7 @@ import math
 from typing import Protocol, runtime_checkable
 
 from ._errors import ConfigurationError
+from ._observe import logger
 from ._ratesignal import RateSignal
 
 __all__ = [
@@ -230,7 +231,13 @@ class LocalLimiterBackend:
         self._cut_at, self._ok_at_cut = now, self._window_ok
         if base == math.inf:
             return  # nothing went through yet: no rate to learn from; pauses and backoff act
-        self.rate = max(self.min_rate, base * self._backoff)
+        before, self.rate = self.rate, max(self.min_rate, base * self._backoff)
+        if self.rate < before:
+            logger.warning(
+                "rate limited (429): the limiter cuts the request rate from %s to %.1f/s",
+                "no limit" if before == math.inf else f"{before:.1f}/s",
+                self.rate,
+            )
         self._growing_since = math.inf
         self._new_epoch(now)
 

@@ -34,6 +34,9 @@ replace the in-process :class:`LocalRetryBudget`::
     class RetryBudget(Protocol):
         async def withdraw(self, amount: int) -> bool: ...   # False: not enough left
         async def deposit(self, amount: int) -> None: ...
+
+Each retry is logged at INFO (``retrying GET /ws/types/{slug}/items in 1.2 s after 503
+(attempt 2 of 5)``), and the budget running dry at WARNING, once until a retry is granted again.
 """
 
 from __future__ import annotations
@@ -55,9 +58,10 @@ from ._errors import (
     TransportError,
 )
 from ._http import Handler, Request, Response
-from ._observe import _ATTEMPT, ClientStats
+from ._observe import _ATTEMPT, ClientStats, call_label, logger
 from ._outcome import Applied, applied, may_resend
 from ._ratesignal import RateSignal
+from ._telemetry import note_retry
 
 __all__ = [
     "LocalRetryBudget",
@@ -189,6 +193,7 @@ class RetryMiddleware:
         self.clock = clock
         self.sleep = sleep
         self.wall_clock = wall_clock
+        self.dry = False  # the budget refused a retry, and none was granted since
 
     async def __call__(self, request: Request, call_next: Handler) -> Response:
         """Send ``request``, retrying transient failures."""
@@ -220,11 +225,14 @@ class RetryMiddleware:
                     return self._finish(request, outcome)
                 delay = self._delay(attempt, outcome)
                 cost = self._cost(cause)
-                if delay is None or not await self._may_retry(attempt, delay, cost, deadline):
+                if delay is None or not await self._may_retry(
+                    request, outcome, attempt, delay, cost, deadline
+                ):
                     return self._finish(request, outcome)
                 spent += cost
                 ambiguous = ambiguous or applied(request.method, outcome) is not Applied.NO
                 self.stats.retries[cause] += 1
+                self._announce(request, outcome, attempt, delay, cause)
                 await self.sleep(delay)
                 attempt += 1
         finally:
@@ -258,7 +266,13 @@ class RetryMiddleware:
         return self.policy.timeout_cost if cause == "timeout" else self.policy.retry_cost
 
     async def _may_retry(
-        self, attempt: int, delay: float, cost: int, deadline: float | None
+        self,
+        request: Request,
+        outcome: Response | TransportError,
+        attempt: int,
+        delay: float,
+        cost: int,
+        deadline: float | None,
     ) -> bool:
         if attempt >= self.policy.max_attempts:
             return False
@@ -266,8 +280,38 @@ class RetryMiddleware:
             return False
         if cost and not await self.budget.withdraw(cost):
             self.stats.budget_exhausted += 1
+            if not self.dry:  # once per dry spell, not once per refused retry of an outage
+                self.dry = True
+                logger.warning(
+                    "retry budget exhausted: %s is not retried after %s (attempt %d of %d); "
+                    "calls fail at once until successes refill it",
+                    call_label(request),
+                    _what(outcome),
+                    attempt,
+                    self.policy.max_attempts,
+                )
             return False
+        self.dry = False
         return True
+
+    def _announce(
+        self,
+        request: Request,
+        outcome: Response | TransportError,
+        attempt: int,
+        delay: float,
+        cause: str,
+    ) -> None:
+        """Log the retry at INFO and tell the traced call (if any) the delay chosen."""
+        logger.info(
+            "retrying %s in %.1f s after %s (attempt %d of %d)",
+            call_label(request),
+            delay,
+            _what(outcome),
+            attempt + 1,
+            self.policy.max_attempts,
+        )
+        note_retry(delay, cause)
 
     @staticmethod
     def _finish(request: Request, outcome: Response | TransportError) -> Response:
@@ -282,6 +326,11 @@ class RetryMiddleware:
                 path=outcome.path,
             ) from outcome
         raise outcome
+
+
+def _what(outcome: Response | TransportError) -> str:
+    """What an attempt ended with, for a log line: a status or an error class."""
+    return str(outcome.status) if isinstance(outcome, Response) else type(outcome).__name__
 
 
 def _gone(request: Request, response: Response) -> bool:
