@@ -30,6 +30,7 @@ from ._observe import Attempt, ClientStats, Hooks
 from ._outcome import outcome_unknown
 from ._paging import AsyncPaginator
 from ._ratelimit import LimiterBackend, LocalLimiterBackend, RateLimiter, RateSignal
+from ._raw import RawResponse
 from ._retry import LocalRetryBudget, RetryBudget, RetryPolicy
 from ._schema import Problem, SchemaField, TextFormat, TypeSchema
 from ._sync import SyncEnspaceClient
@@ -68,6 +69,7 @@ __all__ = [
     "RateLimitError",
     "RateLimiter",
     "RateSignal",
+    "RawResponse",
     "Request",
     "RequestTimeout",
     "Response",

@@ -39,10 +39,12 @@ from ._observe import ClientStats, Hooks
 from ._outcome import may_resend
 from ._paging import Query, encode_params
 from ._ratelimit import RateLimiter
+from ._raw import RawResponses
 from ._resources import ResourceAccess
 from ._retry import RetryBudget, RetryPolicy
 from ._routes import Route, route
 from ._session import Clock, Session, Sleep
+from ._telemetry import Telemetry, check_telemetry
 from .models._integrations import looks_secret
 from .transports import AiohttpTransport, Transport
 
@@ -98,6 +100,8 @@ class EnspaceClient(ResourceAccess):
         max_in_flight: the most attempts on the wire at once; by default the transport's
             ``pool_size``; ``0`` for no cap.
         hooks: :class:`Hooks` called around every attempt, for tracing.
+        telemetry: traces and metrics of every call: an
+            :class:`enspace_async.otel.OpenTelemetry` (the ``otel`` extra); ``None``: off.
         sleep: the coroutine used to wait (tests inject a fake one).
         clock: the monotonic clock used by retries and the limiter (tests inject one).
 
@@ -121,6 +125,7 @@ class EnspaceClient(ResourceAccess):
         rate_limit: RateLimiter | float | None = None,
         max_in_flight: int | None = None,
         hooks: Hooks | None = None,
+        telemetry: Telemetry | None = None,
         sleep: Sleep = asyncio.sleep,
         clock: Clock = time.monotonic,
     ):
@@ -131,6 +136,7 @@ class EnspaceClient(ResourceAccess):
         _arguments.check_parts(
             transport, middlewares, allow_insecure_http, retry_budget, hooks, sleep, clock
         )
+        check_telemetry(telemetry)
         self._options = _Options(
             base_url=parse_base_url(base_url, allow_insecure_http=allow_insecure_http),
             workspace=_arguments.check_workspace(workspace),
@@ -147,6 +153,7 @@ class EnspaceClient(ResourceAccess):
             limiter=_arguments.limiter(rate_limit),
             max_in_flight=_arguments.max_in_flight(max_in_flight),
             hooks=hooks,
+            telemetry=telemetry,
             sleep=sleep,
             clock=clock,
         )
@@ -183,6 +190,13 @@ class EnspaceClient(ResourceAccess):
     def with_options(self, *, timeout: Timeout | float | None) -> Self:
         """Return a view with other per-call options that shares this client's session."""
         return self._view(timeout=Timeout.of(timeout))
+
+    @property
+    def with_raw_response(self) -> RawResponses:
+        """The resources again, each call returning a :class:`RawResponse` (status, headers,
+        ``request_id``) whose ``parse()`` is the typed result:
+        ``await client.with_raw_response.items.get("contracts", "C-1")``."""
+        return RawResponses(self)
 
     @property
     def workspace(self) -> str | None:

@@ -3,7 +3,8 @@
 The onion, outermost first: user middlewares (they see one logical call) → retry (repeats what
 is inside it) → same-origin redirects → rate limiter (gates each attempt, learns from 429s
 and ``X-RateLimit-*``) → observe (logs, counts and traces each attempt) → authentication (adds
-``x-api-key``, innermost, so nothing outside it ever sees the key) → transport.
+``x-api-key``, innermost, so nothing outside it ever sees the key) → transport. With
+``telemetry=``, its binding is the outermost of ours (one span per logical call).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from ._observe import ClientStats, Hooks, ObserveMiddleware
 from ._ratelimit import RateLimiter
 from ._redirect import RedirectMiddleware, same_origin
 from ._retry import LocalRetryBudget, RetryBudget, RetryMiddleware, RetryPolicy
+from ._telemetry import Binding, Telemetry, merge_hooks
 from .transports import Transport
 
 __all__ = ["Session"]
@@ -51,6 +53,7 @@ class Session:
         limiter: RateLimiter,
         max_in_flight: int | None = None,
         hooks: Hooks | None = None,
+        telemetry: Telemetry | None = None,
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
     ):
@@ -74,13 +77,17 @@ class Session:
             clock=clock,
             sleep=sleep,
         )
+        # Bound last, when the counters and the limiter it reports exist.
+        self.telemetry: Binding | None = None if telemetry is None else telemetry.bind(self)
         own: list[_Stage] = [
             RetryMiddleware(retry, self.retry_budget, self.stats, clock=clock, sleep=sleep),
             RedirectMiddleware(),
             self.gate,
-            ObserveMiddleware(self.stats, hooks),
+            ObserveMiddleware(self.stats, merge_hooks(hooks, self.telemetry)),
             self._authenticate,
         ]
+        if self.telemetry is not None:  # outside retry: one span per logical call
+            own.insert(0, self.telemetry)
         handler: Handler = transport.send
         for middleware in reversed(own):
             # Our middlewares all name their second parameter call_next: binding it with

@@ -11,6 +11,7 @@ import pytest
 PUBLIC_MODULES = [
     "enspace_async",
     "enspace_async.models",
+    "enspace_async.otel",
     "enspace_async.sync",
     "enspace_async.transports",
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .._errors import ConfigurationError
+from .._telemetry import binding_of
 from .checkpoint import JournalHeader
 from .engine import JobOptions, Operation, run_job
 from .ops import EXISTING, Writer
@@ -62,7 +63,7 @@ async def bulk_create(
     writer = Writer(items, type_slug, key=key, existing=existing)
     header = _header(items, "create", type_slug, key)
     create = await _checked(items, type_slug, writer.create, validate, key=key)
-    return await run_job(rows, create, header, options)
+    return await run_job(rows, create, header, options, binding_of(items._client))
 
 
 async def bulk_update(
@@ -78,7 +79,7 @@ async def bulk_update(
     header = _header(items, "update", type_slug, ref_field)
     how = {"key": ref_field, "partial": True, "not_values": (ref_field,)}
     update = await _checked(items, type_slug, writer.update, validate, **how)
-    return await run_job(rows, update, header, options)
+    return await run_job(rows, update, header, options, binding_of(items._client))
 
 
 async def bulk_upsert(
@@ -94,7 +95,7 @@ async def bulk_upsert(
     writer = Writer(items, type_slug, key=key)
     header = _header(items, "upsert", type_slug, key)
     upsert = await _checked(items, type_slug, writer.upsert, validate, key=key)
-    return await run_job(rows, upsert, header, options)
+    return await run_job(rows, upsert, header, options, binding_of(items._client))
 
 
 async def bulk_delete(
@@ -103,4 +104,4 @@ async def bulk_delete(
     """Delete one item per reference; see :meth:`Items.bulk_delete`."""
     writer = Writer(items, type_slug, ref_field=ref_field)
     header = _header(items, "delete", type_slug, ref_field)
-    return await run_job(rows, writer.delete, header, options)
+    return await run_job(rows, writer.delete, header, options, binding_of(items._client))

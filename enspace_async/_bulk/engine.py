@@ -21,8 +21,9 @@ from typing import Any
 import attrs
 
 from .._errors import ConfigurationError
+from .._telemetry import Binding, traced
 from .checkpoint import Journal, JournalHeader
-from .result import BulkProgress, BulkResult, RowError
+from .result import OUTCOMES, BulkProgress, BulkResult, RowError
 from .rows import Rows, Select, check_shard, numbered, shard_select
 
 __all__ = ["Outcome", "Progress", "run_job"]
@@ -66,9 +67,17 @@ class JobOptions:
 
 
 async def run_job(
-    rows: Rows[Any], operation: Operation, header: JournalHeader, options: JobOptions
+    rows: Rows[Any],
+    operation: Operation,
+    header: JournalHeader,
+    options: JobOptions,
+    telemetry: Binding | None = None,
 ) -> BulkResult:
-    """Run ``operation`` once per row with ``options.concurrency`` workers; return the result."""
+    """Run ``operation`` once per row with ``options.concurrency`` workers; return the result.
+
+    With the client's ``telemetry``, the job is one ``enspace.bulk_<op>`` span, the parent of
+    every call its workers make, with the row counts set when it ends.
+    """
     journal = None
     if options.shard is not None:  # a shard's journal serves that shard only
         header = {**header, "shard": list(options.shard)}
@@ -79,11 +88,28 @@ async def run_job(
             concurrency=options.concurrency,
             keep_references=options.keep_references,
         )
+    name, attributes = f"enspace.bulk_{header['op']}", _attributes(header, options)
     try:
-        return await _Job(operation, options, journal).run(rows)
+        with traced(telemetry, name, attributes) as span:  # the workers start inside it
+            result = await _Job(operation, options, journal).run(rows)
+            span.add({f"enspace.bulk.{kind}": getattr(result, kind) for kind in _COUNTS})
+            return result
     finally:
         if journal is not None:
             journal.close()
+
+
+_COUNTS = (*OUTCOMES, "skipped", "recovered")
+
+
+def _attributes(header: JournalHeader, options: JobOptions) -> dict[str, str | int]:
+    attributes: dict[str, str | int] = {
+        "enspace.type_slug": header["type"],
+        "enspace.concurrency": options.concurrency,
+    }
+    if header.get("workspace"):
+        attributes["enspace.workspace"] = header["workspace"]
+    return attributes
 
 
 class _Job:

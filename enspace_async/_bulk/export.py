@@ -35,6 +35,7 @@ import attrs
 from .._converter import format_datetime
 from .._errors import ConfigurationError, EnspaceError
 from .._paging import MAX_PAGE_SIZE, check_page_size, is_last_page
+from .._telemetry import NO_PARENT, binding_of, start_parent
 from ..models import Item
 
 if TYPE_CHECKING:
@@ -127,6 +128,8 @@ class Export(AsyncIterator[Item]):
         self._end: int | None = None  # no page is planned from here on
         self._stopped = False  # closed, or a page failed (the reader raises when it gets there)
         self._rows: deque[Item] = deque()
+        self._telemetry = binding_of(items._client)
+        self._span = NO_PARENT  # the export's span, from the first row asked to the end
         self.total: int | None = None
         self.received = 0
 
@@ -149,16 +152,19 @@ class Export(AsyncIterator[Item]):
             return
         with contextlib.suppress(RuntimeError):  # the event loop is already closed
             self._cancel()
+        self._end_span()
 
     async def __anext__(self) -> Item:
         while not self._rows:
             if self._count is None:
                 self._start()
             if not self._pages and self._fill() == 0:
+                self._end_span()
                 raise StopAsyncIteration
             try:
                 self._rows.extend(await self._next_page())
-            except BaseException:
+            except BaseException as exc:
+                self._end_span(exc)
                 await self.aclose()
                 raise
         self.received += 1
@@ -169,6 +175,13 @@ class Export(AsyncIterator[Item]):
         tasks = self._cancel()
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
+        self._end_span()
+
+    def _end_span(self, error: BaseException | None = None) -> None:
+        self._span.add(
+            {"enspace.export.total": self.total or 0, "enspace.export.received": self.received}
+        )
+        self._span.end(error)
 
     def _cancel(self) -> list[asyncio.Task[Any]]:
         tasks: list[asyncio.Task[Any]] = [task for _, task in self._pages]
@@ -183,7 +196,16 @@ class Export(AsyncIterator[Item]):
 
     def _start(self) -> None:
         """Ask ``/count`` and the first pages at once."""
-        self._count = asyncio.create_task(self._query.count())
+        query = self._query
+        attributes: dict[str, str | int] = {
+            "enspace.type_slug": query.slug,
+            "enspace.concurrency": self._concurrency,
+        }
+        if query.items._client.workspace is not None:
+            attributes["enspace.workspace"] = query.items._client.workspace
+        self._span = start_parent(self._telemetry, "enspace.export", attributes)
+        with self._span.current():  # the export's span is the parent of its calls
+            self._count = asyncio.create_task(query.count())
         self._count.add_done_callback(partial(_counted, weakref.ref(self)))
         self._fill()
 
@@ -195,7 +217,8 @@ class Export(AsyncIterator[Item]):
             if self._stopped or (self._end is not None and self._next >= self._end):
                 break
             offset, self._next = self._next, self._next + size
-            task = asyncio.create_task(self._query.page(offset))
+            with self._span.current():
+                task = asyncio.create_task(self._query.page(offset))
             task.add_done_callback(partial(_fetched, weakref.ref(self), offset))
             self._pages.append((offset, task))
             self._running.add(task)
@@ -236,7 +259,8 @@ class Export(AsyncIterator[Item]):
         for _ in range(_REFETCHES):
             if len(page) >= expected:
                 break
-            page = await self._query.page(offset)
+            with self._span.current():
+                page = await self._query.page(offset)
         if len(page) < expected:
             raise ExportIncompleteError(
                 expected=expected, received=len(page), offset=offset, total=total
