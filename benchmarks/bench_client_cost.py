@@ -10,9 +10,17 @@ Contenders, each on one long-lived keep-alive pool sized to the concurrency (plu
 - ``raw aiohttp``: ``aiohttp.ClientSession.get`` + ``await response.read()`` + ``json.loads``;
 - ``httpx``: ``httpx.AsyncClient.get`` + ``json.loads(response.content)``.
 
+- ``enspace-async + OpenTelemetry``: the same call on a client built with
+  ``telemetry=OpenTelemetry(...)`` over a configured SDK (a ``BatchSpanProcessor`` and a
+  periodic metric reader, both exporting to a no-op exporter), so spans, attempt events and
+  the duration histogram are all recorded; only the export itself is left out;
+- ``enspace-async + OpenTelemetry API only``: the same switch with the API's no-op providers
+  (no SDK installed or configured), which is the SDK-side cost of our own plumbing alone.
+
 Each measurement sends ``N`` requests from ``C`` concurrent workers; the contenders take turns
 round after round and the median round counts. Ratios are ``ours / theirs`` (lower is better).
-Targets: ours ≤ 1.3x raw aiohttp; ours ≥ 5x cheaper than httpx (ratio ≤ 0.2).
+Targets: ours ≤ 1.3x raw aiohttp; ours ≥ 5x cheaper than httpx (ratio ≤ 0.2); telemetry on
+≤ 1.15x telemetry off.
 """
 
 from __future__ import annotations
@@ -42,13 +50,22 @@ SLUG = "contracts"
 CONCURRENCY = (1, 16, 128)
 TARGET_AIOHTTP = 1.3
 TARGET_HTTPX = 0.2
+TARGET_TELEMETRY = 1.15
 TRANSPORT = "AiohttpTransport.send + decode"
+TELEMETRY = "enspace-async + OpenTelemetry"
+API_ONLY = "enspace-async + OpenTelemetry API only"
 Send = Callable[[], Awaitable[Any]]
 
 
 async def _contenders(server: Server, pool: int, stack: AsyncExitStack) -> dict[str, Send]:
     client = await stack.enter_async_context(
         server.client(transport=AiohttpTransport(pool_size=pool))
+    )
+    traced = await stack.enter_async_context(
+        server.client(transport=AiohttpTransport(pool_size=pool), telemetry=_telemetry(stack))
+    )
+    api_only = await stack.enter_async_context(
+        server.client(transport=AiohttpTransport(pool_size=pool), telemetry=_api_only())
     )
     reference = (await client.items.list(SLUG, page_size=1).collect(limit=1))[0].reference
     url = f"{server.url}/ws/types/{SLUG}/items/{reference}"
@@ -64,6 +81,12 @@ async def _contenders(server: Server, pool: int, stack: AsyncExitStack) -> dict[
 
     async def ours() -> Any:
         return await client.items.get(SLUG, reference)
+
+    async def ours_traced() -> Any:
+        return await traced.items.get(SLUG, reference)
+
+    async def ours_api_only() -> Any:
+        return await api_only.items.get(SLUG, reference)
 
     async def transport_only() -> Any:
         # A new URL each time, as the client and the raw contenders make: yarl caches its parts.
@@ -82,10 +105,58 @@ async def _contenders(server: Server, pool: int, stack: AsyncExitStack) -> dict[
 
     return {
         "enspace-async": ours,
+        TELEMETRY: ours_traced,
+        API_ONLY: ours_api_only,
         TRANSPORT: transport_only,
         "raw aiohttp": raw_aiohttp,
         "httpx": raw_httpx,
     }
+
+
+def _telemetry(stack: AsyncExitStack) -> Any:
+    """OpenTelemetry over a configured SDK whose exporters drop everything."""
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import (
+        MetricExporter,
+        MetricExportResult,
+        PeriodicExportingMetricReader,
+    )
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
+
+    from enspace_async.otel import OpenTelemetry
+
+    class Spans(SpanExporter):
+        def export(self, spans: Any) -> SpanExportResult:
+            return SpanExportResult.SUCCESS
+
+    class Metrics(MetricExporter):
+        def export(self, metrics_data: Any, timeout_millis: float = 0, **_: Any) -> Any:
+            return MetricExportResult.SUCCESS
+
+        def force_flush(self, timeout_millis: float = 0) -> bool:
+            return True
+
+        def shutdown(self, timeout_millis: float = 0, **_: Any) -> None:
+            return None
+
+    tracer_provider = TracerProvider(shutdown_on_exit=False)
+    tracer_provider.add_span_processor(BatchSpanProcessor(Spans()))
+    reader = PeriodicExportingMetricReader(Metrics())
+    meter_provider = MeterProvider(metric_readers=[reader], shutdown_on_exit=False)
+    stack.callback(tracer_provider.shutdown)
+    stack.callback(meter_provider.shutdown)
+    return OpenTelemetry(tracer_provider=tracer_provider, meter_provider=meter_provider)
+
+
+def _api_only() -> Any:
+    """OpenTelemetry on the API's no-op providers: what an app without an SDK pays."""
+    from opentelemetry.metrics import NoOpMeterProvider
+    from opentelemetry.trace import NoOpTracerProvider
+
+    from enspace_async.otel import OpenTelemetry
+
+    return OpenTelemetry(tracer_provider=NoOpTracerProvider(), meter_provider=NoOpMeterProvider())
 
 
 async def _cpu_per_request(send: Send, concurrency: int, total: int) -> float:
@@ -138,6 +209,26 @@ def _rows(
                 "target": goal,
                 "met": ratio <= target,
                 "note": _note(cost, rounds, total) if name == "raw aiohttp" else None,
+            }
+        )
+    for name, case, note in (
+        (TELEMETRY, "telemetry on vs off", "OpenTelemetry SDK configured, no-op exporters: a "
+         "CLIENT span with one attempt event and the duration histogram per call"),
+        (API_ONLY, "telemetry on, API only, vs off", "no SDK: the API's no-op providers, so "
+         "this is our own plumbing (binding middleware, hooks, trace context)"),
+    ):  # fmt: skip
+        ratio = cost[name] / ours
+        rows.append(
+            {
+                "benchmark": "client CPU per request",
+                "case": f"items.get, {case}, {concurrency} concurrent",
+                "ours": cost[name] * 1e6,
+                "baseline": ours * 1e6,
+                "unit": "µs",
+                "ratio": ratio,
+                "target": f"≤ {TARGET_TELEMETRY}x",
+                "met": ratio <= TARGET_TELEMETRY,
+                "note": note,
             }
         )
     return rows
