@@ -40,7 +40,7 @@ from enspace_async import (
     RateLimiter,
     RetryPolicy,
 )
-from enspace_async import _otel as otel_module
+from enspace_async import _otel_metrics as otel_metrics
 from enspace_async.otel import OpenTelemetry
 from enspace_async.testing import EnspaceEmulator
 
@@ -523,7 +523,7 @@ async def test_the_readme_walk_through_prints_the_spans_it_describes() -> None:
 
 def test_the_readme_tables_name_every_instrument_and_attribute() -> None:
     section = README.read_text("utf-8").split("\n## Observability\n", 1)[1].split("\n## ", 1)[0]
-    names = [name for name, *_ in otel_module._COUNTERS]
+    names = [name for name, *_ in otel_metrics.COUNTERS]
     names += ["http.client.request.duration", "enspace.client.in_flight"]
     names += ["enspace.client.limiter.rate", "enspace.limiter_wait_s", "enspace.attempts"]
     names += ["enspace.attempt", "enspace.retry.delay_s", "enspace.retry.cause", "traceparent"]
