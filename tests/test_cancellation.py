@@ -65,7 +65,7 @@ async def test_a_thousand_random_cancellations_leave_the_pool_healthy() -> None:
             assert cancelled > 300  # most were cut mid-flight: connecting, sending or reading
 
             assert client.stats.in_flight == 0
-            connector = transport._client_session().connector
+            connector = (await transport._client_session()).connector
             assert connector is not None
             assert len(connector._acquired) == 0  # every connection went back or was closed
 

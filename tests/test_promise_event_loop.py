@@ -123,6 +123,25 @@ def test_a_client_never_closed_leaves_no_warning_when_its_loop_ends(
     assert no_resource_warnings_after(forget) == []
 
 
+def test_a_session_opened_and_left_at_once_is_still_closed() -> None:
+    """Under a mocked aiohttp (aioresponses) a call never yields to the loop, so the session's
+    guard must have started before anything can cancel it, or its finally never runs."""
+    sessions = []
+
+    async def open_then(close: bool) -> None:
+        transport = AiohttpTransport()
+        sessions.append(await transport._client_session())
+        if close:
+            await transport.aclose()
+
+    def both() -> None:
+        asyncio.run(open_then(close=True))  # aclose() right after the session opened
+        asyncio.run(open_then(close=False))  # asyncio.run() ends right after it opened
+
+    assert no_resource_warnings_after(both) == []
+    assert [session.closed for session in sessions] == [True, True]
+
+
 def test_a_transport_used_loop_after_loop_opens_a_session_in_each(server: ThreadedServer) -> None:
     transport = AiohttpTransport()
 

@@ -91,34 +91,42 @@ class AiohttpTransport:
             return limit or 1_000_000
         return self._pool_size
 
-    def _client_session(self) -> aiohttp.ClientSession:
+    async def _client_session(self) -> aiohttp.ClientSession:
+        session = self._session
+        if session is not None and not (self._owns_session and session.closed):
+            return session
         if self._closed:
             raise TransportError("the transport is closed")
-        if self._session is None or (self._owns_session and self._session.closed):
-            connector = aiohttp.TCPConnector(
-                limit=self._pool_size,
-                limit_per_host=self._pool_size_per_host,
-                keepalive_timeout=self._keepalive_timeout,
-                ssl=self._ssl,
-            )
-            self._session = aiohttp.ClientSession(
-                connector=connector,
-                trust_env=self._trust_env,
-                auto_decompress=True,
-                skip_auto_headers=("User-Agent",),
-            )
-            # aiohttp silently resends GET/PUT/DELETE once when a reused connection drops.
-            # Our retry middleware owns every resend (it counts attempts, spends the retry
-            # budget and knows a resent DELETE may answer 404), so the hidden one is turned
-            # off, as aiohttp's own test client does. A session passed in is left as it is.
-            if hasattr(self._session, "_retry_connection"):
-                self._session._retry_connection = False
-            self._guard = _guard(self._session)
-        return self._session
+        connector = aiohttp.TCPConnector(
+            limit=self._pool_size,
+            limit_per_host=self._pool_size_per_host,
+            keepalive_timeout=self._keepalive_timeout,
+            ssl=self._ssl,
+        )
+        session = self._session = aiohttp.ClientSession(
+            connector=connector,
+            trust_env=self._trust_env,
+            auto_decompress=True,
+            skip_auto_headers=("User-Agent",),
+        )
+        # aiohttp silently resends GET/PUT/DELETE once when a reused connection drops.
+        # Our retry middleware owns every resend (it counts attempts, spends the retry
+        # budget and knows a resent DELETE may answer 404), so the hidden one is turned
+        # off, as aiohttp's own test client does. A session passed in is left as it is.
+        if hasattr(session, "_retry_connection"):
+            session._retry_connection = False
+        self._guard = _guard(session)
+        # A task cancelled before its first step never runs its finally: let the guard
+        # start, so closing the client right after a call that never yielded (a mocked
+        # aiohttp, say) still closes the session.
+        await asyncio.sleep(0)
+        return session
 
     async def send(self, request: Request) -> Response:
         """Send ``request`` and read the whole response."""
-        session = self._client_session()
+        session = self._session
+        if session is None or (self._owns_session and session.closed):
+            session = await self._client_session()
         try:
             async with session.request(
                 request.method,
