@@ -27,8 +27,8 @@ from ._errors import (
 )
 from ._http import Handler, Middleware, Request, Response, Timeout
 from ._observe import Attempt, ClientStats, Hooks
-from ._outcome import outcome_unknown
 from ._paging import AsyncPaginator
+from ._protocol.outcome import outcome_unknown
 from ._ratelimit import LimiterBackend, LocalLimiterBackend, RateLimiter, RateSignal
 from ._raw import RawResponse
 from ._retry import LocalRetryBudget, RetryBudget, RetryPolicy

@@ -31,18 +31,18 @@ from ._errors import (
     ConfigurationError,
     EnspaceError,
     WrongEventLoopError,
-    error_from_response,
     scrub,
 )
 from ._http import Middleware, Request, Response, Timeout
 from ._observe import ClientStats, Hooks
-from ._outcome import may_resend
-from ._paging import Query, encode_params
+from ._protocol.errors import error_from_response
+from ._protocol.outcome import may_resend
+from ._protocol.query import Query, encode_params
+from ._protocol.routes import Route, route
 from ._ratelimit import RateLimiter
 from ._raw import RawResponses
 from ._resources import ResourceAccess
 from ._retry import RetryBudget, RetryPolicy
-from ._routes import Route, route
 from ._session import Clock, Session, Sleep
 from ._telemetry import Telemetry, check_telemetry
 from .models._integrations import looks_secret

@@ -1,4 +1,4 @@
-"""Every error the SDK raises, and the one place that maps a response to an error.
+"""Every error the SDK raises; :mod:`._protocol.errors` maps a response to one.
 
 ::
 
@@ -35,14 +35,14 @@ echoed into an error's body or headers.
 
 from __future__ import annotations
 
-import time
 import traceback
 import urllib.parse
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import orjson
+
+from ._protocol.ratesignal import RateSignal  # the one reading of rate headers
 
 __all__ = [
     "APIError",
@@ -66,8 +66,7 @@ __all__ = [
     "TransportError",
     "UnprocessableEntityError",
     "WrongEventLoopError",
-    "error_from_response",
-    "parse_retry_after",
+    "excerpt",
     "redact",
     "scrub",
     "secret_forms",
@@ -84,7 +83,7 @@ class EnspaceError(Exception):
         resume_start: for an error raised while paging, the offset to pass as ``start=``
             to resume the listing; otherwise ``None``.
         sent: whether the request may have reached the server; ``False`` only where it
-            certainly did not (see :func:`~enspace_async._outcome.applied`).
+            certainly did not (see :func:`~enspace_async._protocol.outcome.applied`).
     """
 
     resume_start: int | None = None
@@ -274,8 +273,6 @@ class RateLimitError(APIError):
     def retry_after(self) -> float | None:
         """Seconds to wait: ``Retry-After``, else the ``X-RateLimit-Reset`` of an exhausted
         ``X-RateLimit-Remaining``, read as the retry layer reads them; ``None`` if neither."""
-        from ._ratesignal import RateSignal  # the one reading of the headers (it imports us)
-
         return RateSignal.read(429, self.headers).wait
 
 
@@ -312,84 +309,9 @@ class DecodeError(EnspaceError):
         )
 
 
-_BY_STATUS: dict[int, type[APIError]] = {
-    400: BadRequestError,
-    401: AuthenticationError,
-    403: PermissionDeniedError,
-    404: NotFoundError,
-    409: ConflictError,
-    422: UnprocessableEntityError,
-    429: RateLimitError,
-}
-
-_REASONS = {
-    400: "Bad Request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not Found",
-    409: "Conflict",
-    422: "Unprocessable Entity",
-    429: "Too Many Requests",
-    500: "Internal Server Error",
-    502: "Bad Gateway",
-    503: "Service Unavailable",
-    504: "Gateway Timeout",
-}
-
-
 def excerpt(content: bytes) -> str:
     """Return the start of a body as text, short enough for an error message."""
     return content[:_EXCERPT].decode("utf-8", "replace")
-
-
-def error_from_response(status: int, headers: Mapping[str, str], content: bytes) -> APIError:
-    """Build the error for a non-2xx response from its ``{statusCode, error, message}`` body.
-
-    An HTML, empty or otherwise unexpected body still gives a readable error.
-    """
-    reason = _REASONS.get(status, "Error")
-    error = reason
-    message: str | list[str] = excerpt(content).strip() or reason
-    try:
-        body = orjson.loads(content)
-    except orjson.JSONDecodeError:
-        body = None
-    if isinstance(body, dict):
-        error = str(body.get("error") or reason)
-        raw = body.get("message")
-        if isinstance(raw, list) and raw:
-            message = [str(m) for m in raw]
-        elif raw is not None:
-            message = str(raw)
-        else:
-            message = error
-    cls = _BY_STATUS.get(status) or (ServerError if status >= 500 else APIError)
-    return cls(status, error, message, headers.get("x-request-id"), headers=headers)
-
-
-def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
-    """Return the seconds a ``Retry-After`` header asks for: a number or an HTTP date.
-
-    ``now`` is the current Unix time, for dates; it defaults to :func:`time.time`.
-    Invalid values give ``None``; a date in the past gives ``0.0``.
-    """
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        return _seconds_until(value, now)
-    return max(seconds, 0.0) if seconds == seconds else None  # NaN is not a delay
-
-
-def _seconds_until(http_date: str, now: float | None) -> float | None:
-    try:
-        when = parsedate_to_datetime(http_date)
-    except (TypeError, ValueError, IndexError):
-        return None
-    current = time.time() if now is None else now
-    return max(when.timestamp() - current, 0.0)
 
 
 def secret_forms(secrets: Iterable[str]) -> list[str]:

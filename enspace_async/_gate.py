@@ -22,8 +22,8 @@ from collections.abc import Awaitable, Callable
 from ._deadline import DEADLINE, DeadlineExceeded, bounded
 from ._http import Handler, Request, Response
 from ._observe import ClientStats
+from ._protocol.ratesignal import OK, RateSignal
 from ._ratelimit import LocalLimiterBackend, RateLimiter
-from ._ratesignal import OK, RateSignal
 from ._slots import Slots, loop_alarm, sleep_alarm
 from ._telemetry import note_wait
 

@@ -28,7 +28,7 @@ import attrs
 
 from ._errors import TransportError
 from ._http import Handler, Request, Response
-from ._routes import ROUTES
+from ._protocol.routes import ROUTES
 
 __all__ = [
     "Attempt",

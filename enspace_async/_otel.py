@@ -15,8 +15,8 @@ from opentelemetry.trace import SpanKind, StatusCode
 from ._http import Handler, Request, Response
 from ._observe import Attempt, Hooks
 from ._otel_metrics import Sources, observe
+from ._protocol.routes import ROUTES
 from ._redirect import same_origin
-from ._routes import ROUTES
 from ._telemetry import CALL, Attributes
 from ._version import __version__
 

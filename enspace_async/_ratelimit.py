@@ -9,7 +9,8 @@ Two limits gate every attempt:
   exhausted ``X-RateLimit-Remaining`` with its ``X-RateLimit-Reset``) pauses every caller, and
   successes raise the rate again additively (AIMD). Without any header it still works: the
   429s alone steer it. Headers are read once, into a :class:`RateSignal`
-  (:mod:`enspace_async._ratesignal`): a wait longer than the client honours pauses nobody.
+  (:mod:`enspace_async._protocol.ratesignal`): a wait longer than the client honours pauses
+  nobody.
 
 The rate state lives behind :class:`LimiterBackend`, a small protocol of async methods, so a
 backend shared between processes (Redis, with atomic scripts) can replace the in-process
@@ -36,7 +37,7 @@ from typing import Protocol, runtime_checkable
 
 from ._errors import ConfigurationError
 from ._observe import logger
-from ._ratesignal import RateSignal
+from ._protocol.ratesignal import RateSignal
 
 __all__ = [
     "LimiterBackend",

@@ -59,8 +59,8 @@ from ._errors import (
 )
 from ._http import Handler, Request, Response
 from ._observe import _ATTEMPT, ClientStats, call_label, logger
-from ._outcome import Applied, applied, may_resend
-from ._ratesignal import RateSignal
+from ._protocol.outcome import Applied, applied, may_resend
+from ._protocol.ratesignal import RateSignal
 from ._telemetry import note_retry
 
 __all__ = [

@@ -24,7 +24,8 @@ from enspace_async import (
     ServerError,
     UnprocessableEntityError,
 )
-from enspace_async._errors import error_from_response, parse_retry_after
+from enspace_async._protocol.errors import error_from_response
+from enspace_async._protocol.ratesignal import parse_retry_after
 
 
 def body(status: int, error: str, message: object) -> bytes:
@@ -90,7 +91,10 @@ def body(status: int, error: str, message: object) -> bytes:
             "503 Service Unavailable: <html><body>Service Unavailable</body></html>",
         ),
         (502, b"", ServerError, "502 Bad Gateway: Bad Gateway"),
-        (418, b"{}", APIError, "418 Error: Error"),
+        # The reason is http.HTTPStatus's phrase; a status it does not know is "Error".
+        (418, b"{}", APIError, "418 I'm a Teapot: I'm a Teapot"),
+        (599, b"{}", ServerError, "599 Error: Error"),
+        (499, b"", APIError, "499 Error: Error"),
         (
             404,
             b'{"statusCode": 404, "error": "Not Found"}',

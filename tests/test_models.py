@@ -12,7 +12,7 @@ import pytest
 
 from enspace_async import AuthenticationError, BadRequestError, DecodeError, models
 from enspace_async._converter import decode, dumps, structure, unstructure
-from enspace_async._errors import error_from_response
+from enspace_async._protocol.errors import error_from_response
 from enspace_async.models import (
     Address,
     ApiKey,

@@ -20,8 +20,8 @@ from enspace_async import (
     TLSError,
     outcome_unknown,
 )
-from enspace_async._errors import error_from_response
-from enspace_async._outcome import Applied, applied, may_resend
+from enspace_async._protocol.errors import error_from_response
+from enspace_async._protocol.outcome import Applied, applied, may_resend
 from enspace_async.redis import LimiterUnavailableError
 
 NO, YES, UNKNOWN = Applied.NO, Applied.YES, Applied.UNKNOWN

@@ -16,7 +16,7 @@ from enspace_async import (
     Response,
     ServerError,
 )
-from enspace_async._paging import encode_params, list_query
+from enspace_async._protocol.query import encode_params, list_query
 from enspace_async.models import Item
 from enspace_async.transports import MockTransport
 

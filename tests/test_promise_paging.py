@@ -17,7 +17,7 @@ import pytest_asyncio
 from aiohttp import web
 
 from enspace_async import DecodeError, EnspaceClient
-from enspace_async._paging import is_last_page
+from enspace_async._protocol.query import is_last_page
 
 Body = Callable[[int, int], Any]  # (start, limit) -> the JSON answer (bytes: sent as they are)
 

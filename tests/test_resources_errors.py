@@ -20,7 +20,7 @@ from enspace_async import (
     NotFoundError,
     PermissionDeniedError,
 )
-from enspace_async._routes import ROUTES
+from enspace_async._protocol.routes import ROUTES
 from enspace_async.models import RawIntegrationConfig, SendGridConfig
 from enspace_async.testing import EnspaceEmulator
 

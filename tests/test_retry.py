@@ -28,7 +28,7 @@ from enspace_async import (
     outcome_unknown,
 )
 from enspace_async._deadline import DeadlineExceeded
-from enspace_async._outcome import Applied, applied, may_resend
+from enspace_async._protocol.outcome import Applied, applied, may_resend
 from enspace_async._retry import retry_cause
 from enspace_async.transports import MockTransport
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from enspace_async import ConfigurationError
-from enspace_async._routes import ROUTES, Route, route
+from enspace_async._protocol.routes import ROUTES, Route, route
 
 
 def test_every_route_is_named_after_its_resource_and_has_a_known_method() -> None:

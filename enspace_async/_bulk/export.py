@@ -14,7 +14,7 @@
   (``updated_at=t`` and ``id_gt``), then the rows after it (``updated_at_gt=t``), so rows that
   share a timestamp at a page boundary are neither repeated nor skipped.
 
-All three end where :func:`~enspace_async._paging.is_last_page` says the list ends (a page
+All three end where :func:`~enspace_async._protocol.query.is_last_page` says the list ends (a page
 shorter than asked; one longer than asked raises :class:`DecodeError`), as the paginator does.
 """
 
@@ -34,7 +34,7 @@ import attrs
 
 from .._converter import format_datetime
 from .._errors import ConfigurationError, EnspaceError
-from .._paging import MAX_PAGE_SIZE, check_page_size, is_last_page
+from .._protocol.query import MAX_PAGE_SIZE, check_page_size, is_last_page
 from .._telemetry import NO_PARENT, binding_of, start_parent
 from ..models import Item
 

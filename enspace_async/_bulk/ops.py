@@ -1,6 +1,6 @@
 """One row's write, with the exactly-once rules.
 
-Whether a failed write may have been applied is :func:`~enspace_async._outcome.applied`'s
+Whether a failed write may have been applied is :func:`~enspace_async._protocol.outcome.applied`'s
 answer; this module only acts on it. ``NO``: the row failed (nothing was written; a resumed job
 sends it again). ``YES``: it is done. ``UNKNOWN`` (a reset or timeout after sending, a 5xx): with
 a key the row is looked up by ``data.<key>`` and created again only if it is certainly not
@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .._errors import EnspaceError, NotFoundError, RateLimitError, TransportError
-from .._outcome import Applied, applied, may_resend
+from .._protocol.outcome import Applied, applied, may_resend
 from ..models import Item
 from .checkpoint import Journal
 from .engine import Outcome

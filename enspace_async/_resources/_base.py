@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from .._converter import show, structure
 from .._errors import DecodeError
-from .._paging import MAX_PAGE_SIZE, AsyncPaginator, Query, list_query, page_rows
-from .._routes import route
+from .._paging import AsyncPaginator
+from .._protocol.query import MAX_PAGE_SIZE, Query, list_query, page_rows
+from .._protocol.routes import route
 
 if TYPE_CHECKING:
     from .._client import EnspaceClient

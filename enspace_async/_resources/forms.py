@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import builtins
 
-from .._paging import MAX_PAGE_SIZE, AsyncPaginator
+from .._paging import AsyncPaginator
+from .._protocol.query import MAX_PAGE_SIZE
 from ..models import Form
 from ._base import PathValues, Resource
 

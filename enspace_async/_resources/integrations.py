@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .._paging import MAX_PAGE_SIZE, AsyncPaginator
+from .._paging import AsyncPaginator
+from .._protocol.query import MAX_PAGE_SIZE
 from ..models import Integration, IntegrationConfig
 from ._base import Resource
 

@@ -11,7 +11,8 @@ from attrs import AttrsInstance
 
 from .. import _bulk, _typed
 from .._bulk import BulkResult, Export, JobOptions, Progress, Rows
-from .._paging import MAX_PAGE_SIZE, AsyncPaginator
+from .._paging import AsyncPaginator
+from .._protocol.query import MAX_PAGE_SIZE
 from ..models import Item
 from ._base import Resource, query_of
 

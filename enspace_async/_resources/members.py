@@ -6,7 +6,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from .._errors import ConfigurationError
-from .._paging import MAX_PAGE_SIZE, AsyncPaginator
+from .._paging import AsyncPaginator
+from .._protocol.query import MAX_PAGE_SIZE
 from ..models import Member, MemberStatus, MemberType
 from ._base import Resource, drop_none, query_of
 

@@ -6,7 +6,8 @@ import builtins
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .._paging import MAX_PAGE_SIZE, AsyncPaginator
+from .._paging import AsyncPaginator
+from .._protocol.query import MAX_PAGE_SIZE
 from ..models import Permission, Role
 from ._base import Resource, drop_none, query_of
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .._paging import MAX_PAGE_SIZE, AsyncPaginator
+from .._paging import AsyncPaginator
+from .._protocol.query import MAX_PAGE_SIZE
 from ..models import ApiKey, RequestLogEntry
 from ._base import Resource, query_of
 

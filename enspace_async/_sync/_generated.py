@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from .._paging import MAX_PAGE_SIZE
+from .._protocol.query import MAX_PAGE_SIZE
 from ._face import SyncBase, SyncResource
 from ._iterators import SyncExport, SyncIterator, SyncPaginator
 

@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from .._routes import ROUTES, Route
+from .._protocol.routes import ROUTES, Route
 from ._context import HANDLERS, Ctx
 from ._faults import Fault, Faults
 from ._problems import Problem, error_body

@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import enum
 
-from ._errors import APIError, DecodeError, EnspaceError
-from ._http import Response
+from .._errors import APIError, DecodeError, EnspaceError
+from .._http import Response
 
 __all__ = [
     "IDEMPOTENT_METHODS",

@@ -18,12 +18,11 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Mapping
+from email.utils import parsedate_to_datetime
 
 import attrs
 
-from ._errors import parse_retry_after
-
-__all__ = ["EPOCH_AFTER", "OK", "RateSignal"]
+__all__ = ["EPOCH_AFTER", "OK", "RateSignal", "parse_retry_after"]
 
 EPOCH_AFTER = 1e9
 """An ``X-RateLimit-Reset`` at least this large is a Unix time, not seconds to wait."""
@@ -135,3 +134,28 @@ def _reset(value: str | None, now: float) -> float | None:
     if seconds is None or seconds < EPOCH_AFTER:
         return seconds
     return max(seconds - now, 0.0)
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Return the seconds a ``Retry-After`` header asks for: a number or an HTTP date.
+
+    ``now`` is the current Unix time, for dates; it defaults to :func:`time.time`.
+    Invalid values give ``None``; a date in the past gives ``0.0``.
+    """
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        return _seconds_until(value, now)
+    return max(seconds, 0.0) if seconds == seconds else None  # NaN is not a delay
+
+
+def _seconds_until(http_date: str, now: float | None) -> float | None:
+    try:
+        when = parsedate_to_datetime(http_date)
+    except (TypeError, ValueError, IndexError):
+        return None
+    current = time.time() if now is None else now
+    return max(when.timestamp() - current, 0.0)

@@ -15,7 +15,7 @@ from urllib.parse import quote
 import attrs
 from yarl import URL
 
-from ._errors import ConfigurationError
+from .._errors import ConfigurationError
 
 __all__ = ["ROUTES", "Route", "route"]
 
