@@ -26,12 +26,12 @@ from ._errors import (
     WrongEventLoopError,
 )
 from ._http import Handler, Middleware, Request, Response, Timeout
+from ._middleware.retry import LocalRetryBudget, RetryBudget, RetryPolicy
 from ._observe import Attempt, ClientStats, Hooks
 from ._paging import AsyncPaginator
 from ._protocol.outcome import outcome_unknown
 from ._ratelimit import LimiterBackend, LocalLimiterBackend, RateLimiter, RateSignal
 from ._raw import RawResponse
-from ._retry import LocalRetryBudget, RetryBudget, RetryPolicy
 from ._schema import Problem, SchemaField, TextFormat, TypeSchema
 from ._sync import SyncEnspaceClient
 from ._version import __version__

@@ -15,9 +15,9 @@ from cattrs.errors import StructureHandlerNotFoundError
 from ._config import ENV_KEY, Secret, expect, header_text, positive, whole
 from ._converter import converter
 from ._errors import ConfigurationError
+from ._middleware.retry import RetryBudget, RetryPolicy
 from ._observe import Hooks
 from ._ratelimit import RateLimiter
-from ._retry import RetryBudget, RetryPolicy
 from ._version import __version__
 from .transports import Transport
 

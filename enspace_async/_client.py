@@ -34,6 +34,8 @@ from ._errors import (
     scrub,
 )
 from ._http import Middleware, Request, Response, Timeout
+from ._middleware.retry import RetryBudget, RetryPolicy
+from ._middleware.telemetry import Telemetry, check_telemetry
 from ._observe import ClientStats, Hooks
 from ._protocol.errors import error_from_response
 from ._protocol.outcome import may_resend
@@ -42,9 +44,8 @@ from ._protocol.routes import Route, route
 from ._ratelimit import RateLimiter
 from ._raw import RawResponses
 from ._resources import ResourceAccess
-from ._retry import RetryBudget, RetryPolicy
-from ._session import Clock, Session, Sleep
-from ._telemetry import Telemetry, check_telemetry
+from ._session import Session
+from ._time import Clock, Sleep
 from .models._integrations import looks_secret
 from .transports import AiohttpTransport, Transport
 

@@ -13,11 +13,11 @@ from opentelemetry.propagators.textmap import TextMapPropagator
 from opentelemetry.trace import SpanKind, StatusCode
 
 from ._http import Handler, Request, Response
+from ._middleware.redirect import same_origin
+from ._middleware.telemetry import CALL, Attributes
 from ._observe import Attempt, Hooks
 from ._otel_metrics import Sources, observe
 from ._protocol.routes import ROUTES
-from ._redirect import same_origin
-from ._telemetry import CALL, Attributes
 from ._version import __version__
 
 if TYPE_CHECKING:

@@ -32,9 +32,9 @@ from redis.retry import Retry
 
 from . import _redis_scripts as scripts
 from ._errors import ConfigurationError, EnspaceError
+from ._middleware.retry import DEFAULT_BUDGET, LocalRetryBudget
 from ._ratelimit import LocalLimiterBackend, RateSignal
 from ._redis_health import Health, describe
-from ._retry import LocalRetryBudget
 
 __all__ = ["LimiterUnavailableError", "RedisLimiter"]
 
@@ -144,7 +144,7 @@ class RedisLimiter:
         increase: float = 0.05,
         low_water: float = 0.2,
         cooldown: float = 1.0,
-        retry_budget: int = 500,
+        retry_budget: int = DEFAULT_BUDGET,
         fallback: Literal["local", "raise"] = "local",
         timeout: float = 0.5,
         probe_interval: float = 0.5,

@@ -481,9 +481,8 @@ def test_telemetry_must_have_a_bind_method() -> None:
 async def test_without_telemetry_the_chain_is_unchanged(emu: EnspaceEmulator) -> None:
     async with emu.client() as plain:
         assert plain._session.telemetry is None
-        chain = plain._session.handler
-        # The outermost stage is the retry middleware itself, bound with functools.partial.
-        assert type(chain.func).__name__ == "RetryMiddleware"  # type: ignore[attr-defined]
+        # The outermost of the SDK's own layers is the retry middleware itself.
+        assert type(plain._session.layers[0]).__name__ == "RetryMiddleware"
 
 
 README = Path(__file__).resolve().parents[1] / "README.md"

@@ -27,9 +27,9 @@ from enspace_async import (
     TransportError,
     outcome_unknown,
 )
-from enspace_async._deadline import DeadlineExceeded
+from enspace_async._middleware.retry import retry_cause
 from enspace_async._protocol.outcome import Applied, applied, may_resend
-from enspace_async._retry import retry_cause
+from enspace_async._time import DeadlineExceeded
 from enspace_async.transports import MockTransport
 
 KEY = "en.retrytestkey0000000000000000000000"

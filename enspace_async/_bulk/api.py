@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .._errors import ConfigurationError
-from .._telemetry import binding_of
+from .._middleware.telemetry import binding_of
 from .checkpoint import JournalHeader
 from .engine import JobOptions, Operation, run_job
 from .ops import EXISTING, Writer

@@ -21,7 +21,7 @@ from typing import Any
 import attrs
 
 from .._errors import ConfigurationError
-from .._telemetry import Binding, traced
+from .._middleware.telemetry import Binding, traced
 from .checkpoint import Journal, JournalHeader
 from .result import OUTCOMES, BulkProgress, BulkResult, RowError
 from .rows import Rows, Select, check_shard, numbered, shard_select

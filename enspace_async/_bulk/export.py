@@ -34,8 +34,8 @@ import attrs
 
 from .._converter import format_datetime
 from .._errors import ConfigurationError, EnspaceError
+from .._middleware.telemetry import NO_PARENT, binding_of, start_parent
 from .._protocol.query import MAX_PAGE_SIZE, check_page_size, is_last_page
-from .._telemetry import NO_PARENT, binding_of, start_parent
 from ..models import Item
 
 if TYPE_CHECKING:

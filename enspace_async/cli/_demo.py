@@ -21,7 +21,7 @@ from rich.table import Table
 
 from .._bulk import BulkResult
 from .._client import EnspaceClient
-from .._retry import RetryPolicy
+from .._middleware.retry import RetryPolicy
 from ..testing import EnspaceEmulator, RateLimit
 from ._progress import RowProgress, client_counters
 

@@ -1,4 +1,7 @@
-"""The call's deadline, as every wait inside an attempt sees it.
+"""Time: the injected clock and sleep, and the call's deadline that every wait respects.
+
+:data:`Clock` and :data:`Sleep` are the shapes of the ``clock=`` and ``sleep=`` every part that
+waits takes, so tests assert exact delays without waiting.
 
 The retry middleware fixes when a call must end (``RetryPolicy.deadline``, never before its
 first attempt's own timeout) and publishes it in :data:`DEADLINE` for the stages inside it. No
@@ -10,6 +13,7 @@ An attempt sent after a wait gets only the time that is left as its total timeou
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 
 import attrs
@@ -17,7 +21,12 @@ import attrs
 from ._errors import RequestTimeout
 from ._http import Request
 
-__all__ = ["DEADLINE", "DeadlineExceeded", "bounded"]
+__all__ = ["DEADLINE", "Clock", "DeadlineExceeded", "Sleep", "bounded"]
+
+Clock = Callable[[], float]
+"""A clock in seconds: monotonic (``time.monotonic``) or Unix time (``time.time``)."""
+Sleep = Callable[[float], Awaitable[None]]
+"""How to wait ``seconds`` (``asyncio.sleep``)."""
 
 DEADLINE: ContextVar[float | None] = ContextVar("enspace_async_deadline", default=None)
 """When the current call must end, on the client's monotonic clock; ``None``: no limit."""

@@ -4,7 +4,7 @@ What is retried (:func:`retry_cause`):
 
 * nothing was sent (``TransportError.sent`` is false: no connection, a connect timeout) — any
   method, always; except a :class:`~enspace_async.TLSError`, which no retry can mend, and a
-  wait that would pass the call's own deadline (:mod:`enspace_async._deadline`);
+  wait that would pass the call's own deadline (:mod:`enspace_async._time`);
 * ``429 Too Many Requests`` — any method, always (the server did not apply it);
 * ``502``/``503``/``504``, a read timeout, a broken connection or a cut body — only for
   ``GET``, ``HEAD``, ``OPTIONS``, ``PUT`` and ``DELETE``, which are idempotent.
@@ -44,26 +44,27 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
 import attrs
 
-from ._deadline import DEADLINE, DeadlineExceeded, bounded
-from ._errors import (
+from .._errors import (
     ConfigurationError,
     OutcomeUnknownError,
     RequestTimeout,
     TLSError,
     TransportError,
 )
-from ._http import Handler, Request, Response
-from ._observe import _ATTEMPT, ClientStats, call_label, logger
-from ._protocol.outcome import Applied, applied, may_resend
-from ._protocol.ratesignal import RateSignal
-from ._telemetry import note_retry
+from .._http import Handler, Request, Response
+from .._observe import _ATTEMPT, ClientStats, call_label, logger
+from .._protocol.outcome import Applied, applied, may_resend
+from .._protocol.ratesignal import RateSignal
+from .._time import DEADLINE, Clock, DeadlineExceeded, Sleep, bounded
+from .telemetry import note_retry
 
 __all__ = [
+    "DEFAULT_BUDGET",
     "LocalRetryBudget",
     "RetryBudget",
     "RetryMiddleware",
@@ -72,9 +73,8 @@ __all__ = [
 ]
 
 _TRANSIENT = {502: "502", 503: "503", 504: "504"}
-
-Clock = Callable[[], float]
-Sleep = Callable[[float], Awaitable[None]]
+DEFAULT_BUDGET = 500
+"""The retry budget's capacity unless told otherwise, wherever a budget is made."""
 
 
 @attrs.frozen
@@ -100,7 +100,7 @@ class RetryPolicy:
     max_backoff: float = 20.0
     max_retry_after: float = 60.0
     deadline: float | None = 120.0
-    budget: int = 500
+    budget: int = DEFAULT_BUDGET
     retry_cost: int = 5
     timeout_cost: int = 10
     jitter: Callable[[], float] = attrs.field(default=random.random, eq=False, repr=False)
@@ -138,7 +138,7 @@ class RetryBudget(Protocol):
 class LocalRetryBudget:
     """The in-process retry budget: a bucket of ``capacity`` tokens."""
 
-    def __init__(self, capacity: int = 500):
+    def __init__(self, capacity: int = DEFAULT_BUDGET):
         self.capacity = capacity
         self.tokens = capacity
 

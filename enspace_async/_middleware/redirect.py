@@ -1,4 +1,4 @@
-"""Redirects: followed only within the API's own origin, so the key never goes elsewhere.
+"""Redirect: followed only within the API's own origin, so the key never goes elsewhere.
 
 The transport never follows redirects by itself. This middleware follows a ``301``, ``302``,
 ``303``, ``307`` or ``308`` whose ``Location`` has the same scheme, host and port as the
@@ -15,8 +15,8 @@ from __future__ import annotations
 import attrs
 from yarl import URL
 
-from ._errors import APIError
-from ._http import Handler, Request, Response
+from .._errors import APIError
+from .._http import Handler, Request, Response
 
 __all__ = ["REDIRECT_STATUSES", "RedirectMiddleware", "same_origin"]
 

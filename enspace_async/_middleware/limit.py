@@ -1,12 +1,12 @@
-"""The limiter middleware: every attempt takes an in-flight slot and a rate slot.
+"""Limit: every attempt takes an in-flight slot and a rate slot, and reports its answer.
 
 It sits inside retry (so a backoff sleep holds no slot) and outside observe and authentication.
 With the in-process backend it calls the backend's synchronous methods directly: the common
 path of a request then costs no extra coroutine.
 
-Neither wait passes the call's deadline (:mod:`enspace_async._deadline`): a rate slot further
+Neither wait passes the call's deadline (:mod:`enspace_async._time`): a rate slot further
 away than the time left is not taken and the call fails at once; a wait for an in-flight slot
-ends when the deadline comes. Both raise :class:`~enspace_async._deadline.DeadlineExceeded`,
+ends when the deadline comes. Both raise :class:`~enspace_async._time.DeadlineExceeded`,
 nothing sent. The signal fed back never pauses other callers longer than ``max_pause`` (the
 client's ``RetryPolicy.max_retry_after``): a wait the call itself would not honour.
 """
@@ -17,20 +17,17 @@ import asyncio
 import inspect
 import math
 import time
-from collections.abc import Awaitable, Callable
 
-from ._deadline import DEADLINE, DeadlineExceeded, bounded
-from ._http import Handler, Request, Response
-from ._observe import ClientStats
-from ._protocol.ratesignal import OK, RateSignal
-from ._ratelimit import LocalLimiterBackend, RateLimiter
-from ._slots import Slots, loop_alarm, sleep_alarm
-from ._telemetry import note_wait
+from .._http import Handler, Request, Response
+from .._observe import ClientStats
+from .._protocol.ratesignal import OK, RateSignal
+from .._ratelimit import LocalLimiterBackend, RateLimiter
+from .._slots import Slots, loop_alarm, sleep_alarm
+from .._time import DEADLINE, Clock, DeadlineExceeded, Sleep, bounded
+from .telemetry import note_wait
 
-__all__ = ["LimitMiddleware", "Slots"]
+__all__ = ["LimitMiddleware"]
 
-Clock = Callable[[], float]
-Sleep = Callable[[float], Awaitable[None]]
 NAP = 0.25
 
 

@@ -20,13 +20,13 @@ from collections.abc import Awaitable, Iterator, Mapping
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Protocol
 
-from ._errors import ConfigurationError
-from ._http import Handler, Request, Response
-from ._observe import Hooks
+from .._errors import ConfigurationError
+from .._http import Handler, Request, Response
+from .._observe import Hooks
 
 if TYPE_CHECKING:
-    from ._client import EnspaceClient
-    from ._session import Session
+    from .._client import EnspaceClient
+    from .._session import Session
 
 __all__ = [
     "CALL",
