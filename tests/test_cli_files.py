@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from enspace_async import TypeSchema
 from enspace_async.cli._columns import Columns
 from enspace_async.cli._files import FileFormatError, Source, detect_format, open_source, records
 from enspace_async.cli._running import UserError
@@ -80,16 +81,19 @@ def test_jsonl_rows(tmp_path: Path) -> None:
         next(rows)
 
 
-FIELDS = [
-    Field(id=1, refId="valor_total", name="valor_total", label="Valor total"),
-    Field(id=2, refId="tipo", name="kind", label="Tipo"),
-    Field(id=3, refId="nome", name="nome", label="Tipo de contrato"),
-    Field(id=4, refId="outro", name="outro", label="Tipo de contrato"),
-]
+SCHEMA = TypeSchema.of(
+    "c",
+    [
+        Field(id=1, refId="valor_total", name="valor_total", label="Valor total"),
+        Field(id=2, refId="tipo", name="kind", label="Tipo"),
+        Field(id=3, refId="nome", name="nome", label="Tipo de contrato"),
+        Field(id=4, refId="outro", name="outro", label="Tipo de contrato"),
+    ],
+)
 
 
 def test_columns_map_ref_ids_names_and_labels() -> None:
-    mapping = Columns("c", FIELDS).resolve(["Valor  Total", "KIND", "nome", "reference", "", "id"])
+    mapping = Columns(SCHEMA).resolve(["Valor  Total", "KIND", "nome", "reference", "", "id"])
     assert mapping == {
         "Valor  Total": "valor_total",  # a label, case and spacing aside
         "KIND": "tipo",  # a name
@@ -99,19 +103,19 @@ def test_columns_map_ref_ids_names_and_labels() -> None:
         "id": None,
     }
     with pytest.raises(UserError, match="columns 'KIND' and 'tipo' both fill the field 'tipo'"):
-        Columns("c", FIELDS).resolve(["KIND", "tipo"])
+        Columns(SCHEMA).resolve(["KIND", "tipo"])
 
 
 def test_columns_refuse_the_unknown_and_the_ambiguous() -> None:
     with pytest.raises(UserError, match="could be any of the fields nome, outro"):
-        Columns("c", FIELDS).resolve(["tipo de contrato"])
+        Columns(SCHEMA).resolve(["tipo de contrato"])
     with pytest.raises(UserError) as refused:
-        Columns("c", FIELDS).resolve(["valor_totl", "xyz"])
+        Columns(SCHEMA).resolve(["valor_totl", "xyz"])
     assert str(refused.value).startswith(
         "unknown columns 'valor_totl', 'xyz' for type 'c' (did you mean 'valor_totl' → "
         "'valor_total'?): columns must be the refIds valor_total, tipo, nome, outro"
     )
-    lenient = Columns("c", FIELDS, ignore_unknown=True)
+    lenient = Columns(SCHEMA, ignore_unknown=True)
     assert lenient.resolve(["xyz", "tipo"]) == {"xyz": None, "tipo": "tipo"}
     assert lenient.resolve(["xyz"]) == {"xyz": None}
     assert lenient.ignored == ["xyz"]  # reported once

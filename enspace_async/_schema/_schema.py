@@ -39,7 +39,12 @@ class Problem:
     suggestion: str | None = None
 
     def __str__(self) -> str:
-        text = f"{self.ref_id} {self.message}"
+        return f"{self.ref_id} {self.detail}"
+
+    @property
+    def detail(self) -> str:
+        """The problem without the refId: ``must be a number, got "many"``."""
+        text = self.message
         if self.value is not None:
             text += f", got {show(self.value)}"
         if self.suggestion is not None:
@@ -76,7 +81,8 @@ class SchemaField:
         required: whether an item must have a value for it.
         options: the choices of a dropdown, radio, multi-select or checkbox field, as text.
         target: for a relation field, the slug of the type it links to, when the API says.
-        label: its label, for messages.
+        label: its label (its name when it has none), for messages.
+        name: its name, which a CSV column may use instead of the refId.
     """
 
     ref_id: str
@@ -85,6 +91,7 @@ class SchemaField:
     options: tuple[str, ...] = attrs.field(default=(), converter=_texts)
     target: str | None = None
     label: str | None = None
+    name: str | None = None
     choices: frozenset[str] = attrs.field(init=False, eq=False, repr=False)
     rule: Check | None = attrs.field(init=False, eq=False, repr=False)
 
@@ -106,6 +113,7 @@ class SchemaField:
             options=_options(field) if str(field.type) in OPTION_KINDS else (),
             target=_target(field.config),
             label=field.label or field.name,
+            name=field.name,
         )
 
     def check(self, value: Any) -> str | None:
@@ -217,6 +225,7 @@ class TypeSchema:
                 "options": list(f.options),
                 "target": f.target,
                 "label": f.label,
+                "name": f.name,
             }
             for f in self.fields
         ]
@@ -257,4 +266,5 @@ def _loaded_field(body: dict[str, Any]) -> SchemaField:
         options=[str(o) for o in body.get("options") or ()],
         target=body.get("target"),
         label=body.get("label"),
+        name=body.get("name"),
     )

@@ -28,15 +28,16 @@ from ._jobs import (
     IMPORT_CONCURRENCY,
     ImportJob,
     check_concurrency,
+    check_file,
     check_on_existing,
     export_items,
     import_file,
     parse_shard,
     text_format,
-    type_fields,
+    type_schema,
 )
 from ._progress import EVERY
-from ._report import dump_json, print_import, print_resume, summary
+from ._report import CheckReport, dump_json, print_import, print_resume, summary
 from ._running import UserError, connect, err_console, fail, run
 
 __all__ = ["app"]
@@ -177,6 +178,16 @@ def import_command(
         bool,
         typer.Option("--ignore-unknown-columns", help="Leave out columns that are not fields."),
     ] = False,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help=(
+                "Only read FILE and print every row that does not fit the type, by line: "
+                "send no write, touch no journal; exit 1 if a row does not fit."
+            ),
+        ),
+    ] = False,
     as_json: Json = False,
     every: Every = EVERY,
     api_key: ApiKey = None,
@@ -184,7 +195,11 @@ def import_command(
     workspace: Workspace = None,
     insecure: Insecure = False,
 ) -> None:
-    """Import rows from a CSV or JSON Lines file, with progress on standard error."""
+    """Import rows from a CSV or JSON Lines file, with progress on standard error.
+
+    The whole file is read before the first write: rows that do not fit the type's fields are
+    printed by line and not sent; the others are.
+    """
     console = err_console()
     given: list[tuple[str, Any]] = [
         ("--key", key),
@@ -223,9 +238,18 @@ def import_command(
     except UserError as exc:
         raise fail(exc) from None
 
+    report = CheckReport(console, as_json=as_json)
+
     async def work() -> Any:
         async with connect(api_key, url, workspace, allow_insecure_http=insecure) as client:
+            if check:  # everything before the first write, and no journal
+                return (await check_file(client, job, report))[2]
             return await import_file(client, console, job)
+
+    if check:
+        checked = run(work)
+        report.finish(checked, file.name, type_slug)
+        raise typer.Exit(1 if checked.bad_rows else 0)
 
     try:
         imported = run(work)
@@ -373,7 +397,7 @@ def count_command(
 
     async def work() -> int:
         async with connect(api_key, url, workspace, allow_insecure_http=insecure) as client:
-            await type_fields(client, type_slug)
+            await type_schema(client, type_slug)
             return await client.items.count(type_slug)
 
     count = run(work)

@@ -9,10 +9,9 @@ name. Any other column is an error naming the valid refIds, unless it is ignored
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
-from .._schema import closest
-from ..models import Field
+from .._schema import TypeSchema, closest
 from ._running import UserError
 
 __all__ = ["ITEM_COLUMNS", "Columns"]
@@ -28,18 +27,17 @@ class Columns:
     """The columns of a file mapped to refIds (``None``: a column to leave out).
 
     Args:
-        type_slug: the type, for messages.
-        fields: the type's fields.
+        schema: the type's schema (``client.types.schema``: its fields, names and labels).
         ignore_unknown: leave out columns that are not fields instead of refusing them.
     """
 
-    def __init__(self, type_slug: str, fields: Sequence[Field], *, ignore_unknown: bool = False):
-        self._slug, self._ignore = type_slug, ignore_unknown
-        self._refs = [f.refId for f in fields]
+    def __init__(self, schema: TypeSchema, *, ignore_unknown: bool = False):
+        self._slug, self._ignore = schema.slug, ignore_unknown
+        self._refs = [f.ref_id for f in schema.fields]
         self._words: dict[str, set[str]] = {}
-        for f in fields:
-            for word in {f.refId, f.name, f.label} - {None}:
-                self._words.setdefault(_word(str(word)), set()).add(f.refId)
+        for f in schema.fields:
+            for word in {f.ref_id, f.name, f.label} - {None}:
+                self._words.setdefault(_word(str(word)), set()).add(f.ref_id)
         self._known: dict[str, str | None] = {}
         self.ignored: list[str] = []  # the unknown columns left out, in order of appearance
 

@@ -15,9 +15,9 @@ from .._bulk.rows import check_shard
 from .._client import EnspaceClient
 from .._errors import ConfigurationError, NotFoundError
 from .._schema import TextFormat, TypeSchema
-from ..models import Field
+from ._check import Checked, FirstProblems, Report, check_rows, row_of
 from ._columns import Columns
-from ._files import Source, header, records
+from ._files import Source, records
 from ._progress import EVERY, RowProgress
 from ._running import UserError
 from ._writer import RowWriter, text_output
@@ -28,13 +28,14 @@ __all__ = [
     "ImportJob",
     "Imported",
     "check_concurrency",
+    "check_file",
     "check_on_existing",
     "checkpoint_path",
     "export_items",
     "import_file",
     "parse_shard",
     "text_format",
-    "type_fields",
+    "type_schema",
 ]
 
 # What ``--on-existing`` may say; the default with ``--key`` is the first.
@@ -43,15 +44,14 @@ IMPORT_CONCURRENCY = 32
 _LOCALES = {"pt-br": TextFormat.pt_br(), "en-us": TextFormat()}
 
 
-async def type_fields(client: EnspaceClient, type_slug: str) -> tuple[list[Field], TypeSchema]:
-    """Return a type's fields and its schema; a missing type is a :class:`UserError`."""
+async def type_schema(client: EnspaceClient, type_slug: str) -> TypeSchema:
+    """Return a type's schema from the client's cache (the bulk job that follows asks it again
+    for free); a missing type is a :class:`UserError`."""
     try:
-        item_type = await client.types.get(type_slug)
+        return await client.types.schema(type_slug)
     except NotFoundError:
         where = f" in workspace {client.workspace!r}" if client.workspace else ""
         raise UserError(f"unknown type {type_slug!r}{where} (see: enspace types)") from None
-    fields = await client.fields.list(type_slug).collect()
-    return fields, TypeSchema.of(type_slug, fields, item_type.name)
 
 
 def parse_shard(text: str | None) -> tuple[int, int] | None:
@@ -144,33 +144,55 @@ class Imported:
     requests: int
 
 
+async def check_file(
+    client: EnspaceClient, job: ImportJob, report: Report
+) -> tuple[TypeSchema, Columns, Checked]:
+    """Do everything an import does before its first write: get the type's schema, check
+    the key, map the columns, and read the whole file, reporting each problem of each row.
+
+    Raises:
+        UserError: a mistake that stops the import (an unknown type, key or column, a file
+            that cannot be read).
+    """
+    schema = await _job_schema(client, job)
+    columns = Columns(schema, ignore_unknown=job.ignore_unknown)
+    checked = check_rows(job.source, columns, schema, job.text, shard=job.shard, report=report)
+    return schema, columns, checked
+
+
 async def import_file(client: EnspaceClient, console: Console, job: ImportJob) -> Imported:
     """Import a CSV or JSONL file with progress on ``console``.
 
-    The whole file is read once before the first request: a wrong header, an undecodable
-    byte or a ragged row sends nothing. With a ``key``, an item that has a row's key is never
-    created again: ``on_existing`` skips it, updates it (``bulk_upsert``) or fails the row.
-    The journal is removed only when every row is done (none failed or unknown).
+    The whole file is read once before the first write (:func:`check_file`): a wrong header,
+    an undecodable byte or a ragged row sends nothing, and the rows that do not fit the type
+    are printed by line, then fail without a request while the others are sent. With a
+    ``key``, an item that has a row's key is never created again: ``on_existing`` skips it,
+    updates it (``bulk_upsert``) or fails the row. The journal is removed only when every
+    row is done (none failed or unknown).
     """
-    fields, schema = await type_fields(client, job.type_slug)
-    if job.key is not None and schema.field(job.key) is None:
-        raise UserError(f"type {job.type_slug!r} has no field {job.key!r} to use as --key")
+    await _job_schema(client, job)  # a wrong --type or --key before the journal is looked at
     _check_journal(job)
-    columns = Columns(job.type_slug, fields, ignore_unknown=job.ignore_unknown)
-    total = _check_rows(job.source, columns)
+    first = FirstProblems()
+    schema, columns, checked = await check_file(client, job, first)
     if columns.ignored:
         left_out = ", ".join(repr(c) for c in columns.ignored)
         console.print(f"leaving out columns {left_out}", highlight=False, soft_wrap=True)
-    if job.shard is not None:
-        total = len(range(job.shard[0], total, job.shard[1]))
+    first.print(console, checked, job.type_slug)
     rows = _rows(job, columns, schema)
     label = f"import {job.source.path.name}"
-    with RowProgress(console, label, total, client, every=job.every) as bar:
+    with RowProgress(console, label, checked.rows, client, every=job.every) as bar:
         result = await _send(client, job, rows, bar)
     if result.ok:
         job.journal.unlink(missing_ok=True)
     lines = _lines(job.source, {e.index for e in result.errors})
     return Imported(result, lines, client.stats.attempts)
+
+
+async def _job_schema(client: EnspaceClient, job: ImportJob) -> TypeSchema:
+    schema = await type_schema(client, job.type_slug)  # asked once: later calls hit the cache
+    if job.key is not None and schema.field(job.key) is None:
+        raise UserError(f"type {job.type_slug!r} has no field {job.key!r} to use as --key")
+    return schema
 
 
 def _check_journal(job: ImportJob) -> None:
@@ -184,22 +206,10 @@ def _check_journal(job: ImportJob) -> None:
         )
 
 
-def _check_rows(source: Source, columns: Columns) -> int:
-    """Read the whole file once (its structure and columns); return how many rows it has."""
-    columns.resolve(header(source) or [])  # a CSV's header, even with no row under it
-    count = 0
-    for _, record in records(source):
-        columns.resolve(record)
-        count += 1
-    return count
-
-
 def _rows(job: ImportJob, columns: Columns, schema: TypeSchema) -> Iterator[dict[str, Any]]:
     """The file's rows as ``{refId: value}``; CSV text converted by the fields' kinds."""
     for _, record in records(job.source):
-        mapping = columns.resolve(record)
-        row = {ref: record[column] for column, ref in mapping.items() if ref is not None}
-        yield schema.from_text(row, job.text) if job.source.fmt == "csv" else row
+        yield row_of(job.source, columns, schema, job.text, record)
 
 
 async def _send(
@@ -244,7 +254,7 @@ async def export_items(
     """Export every item of a type to a file (or standard output); return the row count."""
     if fmt not in ("csv", "jsonl"):
         raise UserError(f"--format must be csv or jsonl, got {fmt!r}")
-    _, schema = await type_fields(client, type_slug)
+    schema = await type_schema(client, type_slug)
     out = _open(output)
     started, done = time.monotonic(), 0
     try:

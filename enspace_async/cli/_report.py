@@ -1,5 +1,6 @@
-"""What a finished import says: one summary line and its first failed rows by line of the file
-(on standard error), or with ``--json`` one JSON object on standard output."""
+"""What a finished import or ``--check`` says: one summary line and its first failed rows (or
+every problem) by line of the file, on standard error, or with ``--json`` one JSON object on
+standard output."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ import orjson
 import typer
 from rich.console import Console
 
+from .._schema import Problem
+from ._check import Checked, print_line, problem_line
 from ._jobs import Imported
 
-__all__ = ["dump_json", "print_import", "print_resume", "summary"]
+__all__ = ["CheckReport", "dump_json", "print_import", "print_resume", "summary"]
 
 _SHOWN_ERRORS = 10
 
@@ -77,3 +80,36 @@ def print_import(console: Console, imported: Imported) -> None:
 def print_resume(console: Console, argv: list[str]) -> None:
     """Print the exact command that resumes an import (never the API key)."""
     console.print(f"resume with: {shlex.join(argv)}", highlight=False, soft_wrap=True)
+
+
+class CheckReport:
+    """What ``enspace import --check`` prints: each problem as it is found, then one line; with
+    ``as_json`` one JSON object on standard output at the end (every problem in it)."""
+
+    def __init__(self, console: Console, *, as_json: bool = False):
+        self._console, self._json = console, as_json
+        self._problems: list[dict[str, Any]] = []
+
+    def __call__(self, line: int, problem: Problem) -> None:
+        if self._json:
+            entry = {"line": line, "ref_id": problem.ref_id, "message": problem.detail}
+            self._problems.append(entry)
+        else:
+            print_line(self._console, problem_line(line, problem))
+
+    def finish(self, checked: Checked, file_name: str, type_slug: str) -> None:
+        """Print the outcome of the check."""
+        if self._json:
+            counts = {"rows": checked.rows, "bad_rows": checked.bad_rows}
+            dump_json({"ok": not checked.bad_rows, **counts, "problems": self._problems})
+            return
+        found = (
+            f"{checked.bad_rows:,} do not fit ({checked.problems:,} problems)"
+            if checked.bad_rows
+            else "every row fits"
+        )
+        print_line(
+            self._console,
+            f"checked {checked.rows:,} rows of {file_name} against type {type_slug!r}: {found}; "
+            "nothing was sent",
+        )
