@@ -34,6 +34,9 @@ __all__ = [
 ]
 
 logger = logging.getLogger("enspace_async")
+# A library prints nothing unless asked (a logging configuration, or ENSPACE_LOG): without a
+# handler of its own, Python's last-resort handler would print every WARNING to stderr.
+logger.addHandler(logging.NullHandler())
 _ENV_LOG = "ENSPACE_LOG"
 _LEVELS = {"info": logging.INFO, "debug": logging.DEBUG}
 

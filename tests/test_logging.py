@@ -160,6 +160,16 @@ def test_without_enspace_log_nothing_is_attached(monkeypatch: pytest.MonkeyPatch
     assert log_from_env() is None
 
 
+def test_without_logging_configured_a_warning_prints_nothing() -> None:
+    code = "import logging, enspace_async; logging.getLogger('enspace_async').warning('cut')"
+    env = {k: v for k, v in os.environ.items() if k != "ENSPACE_LOG"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0
+    assert done.stderr == ""
+
+
 def test_enspace_log_works_at_import() -> None:
     code = (
         "import logging, enspace_async; "
