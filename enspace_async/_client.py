@@ -35,7 +35,7 @@ from ._errors import (
 )
 from ._http import Middleware, Request, Response, Timeout
 from ._middleware.retry import RetryBudget, RetryPolicy
-from ._middleware.telemetry import Telemetry, check_telemetry
+from ._middleware.telemetry import Binding, Telemetry, check_telemetry
 from ._observe import ClientStats, Hooks
 from ._protocol.errors import error_from_response
 from ._protocol.outcome import may_resend
@@ -213,6 +213,11 @@ class EnspaceClient(ResourceAccess):
     def stats(self) -> ClientStats:
         """Counters of this client and all its views (requests, attempts, retries, ...)."""
         return self._session.stats
+
+    @property
+    def _telemetry(self) -> Binding | None:
+        """The telemetry binding of the session (``None`` without ``telemetry=``)."""
+        return self._session.telemetry
 
     @property
     def rate_limiter(self) -> RateLimiter:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, Protocol, Self, TypeVar, cast
 
 import attrs
 
@@ -27,13 +27,22 @@ from ._http import Request, Response
 from ._resources import ResourceAccess
 
 if TYPE_CHECKING:
-    from ._client import EnspaceClient
     from ._session import Session
 
 __all__ = ["RawResponse", "RawResponses"]
 
 T = TypeVar("T")
 _RESOURCES = frozenset(name for name in vars(ResourceAccess) if not name.startswith("_"))
+
+
+class _Client(Protocol):
+    """What a raw call needs of :class:`~enspace_async.EnspaceClient` (its module imports us)."""
+
+    _session: Session
+
+    def _view(self) -> Self:
+        """A view sharing the client's options, whose session may be swapped."""
+        ...
 
 
 @attrs.frozen(repr=False)
@@ -93,7 +102,7 @@ class _Capture:
 
 
 async def _capture(
-    client: EnspaceClient, label: str, call: Callable[[EnspaceClient], Awaitable[Any]]
+    client: _Client, label: str, call: Callable[[Any], Awaitable[Any]]
 ) -> RawResponse[Any]:
     capture = _Capture(client._session)
     view = client._view()
@@ -115,7 +124,7 @@ async def _capture(
 class _RawResource:
     """One resource of :class:`RawResponses`."""
 
-    def __init__(self, client: EnspaceClient, name: str):
+    def __init__(self, client: _Client, name: str):
         self._client, self._name = client, name
 
     def __repr__(self) -> str:
@@ -143,7 +152,7 @@ class _RawResource:
 class RawResponses:
     """``client.with_raw_response``: the client's resources, each call giving a RawResponse."""
 
-    def __init__(self, client: EnspaceClient):
+    def __init__(self, client: _Client):
         self._client = client
 
     def __repr__(self) -> str:

@@ -263,15 +263,13 @@ def _public_methods(cls: ast.ClassDef) -> list[ast.FunctionDef | ast.AsyncFuncti
 
 def _resources() -> list[tuple[str, str, str, ast.FunctionDef]]:
     """``(attribute, class, module, property)`` for every resource of ``ResourceAccess``."""
-    access = Module("enspace_async._resources").cls("ResourceAccess")
+    package = Module("enspace_async._resources")
     found = []
-    for node in access.body:
+    for node in package.cls("ResourceAccess").body:
         if not isinstance(node, ast.FunctionDef) or node.returns is None:
             continue
-        imports = [n for n in node.body if isinstance(n, ast.ImportFrom)]
         cls = ast.unparse(node.returns)
-        source = _absolute("enspace_async._resources.__init__", imports[0].module, imports[0].level)
-        found.append((node.name, cls, source, node))
+        found.append((node.name, cls, package.origins[cls][0], node))
     return found
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .._errors import ConfigurationError
-from .._middleware.telemetry import binding_of
 from .checkpoint import JournalHeader
 from .engine import JobOptions, Operation, run_job
 from .ops import EXISTING, Writer
@@ -19,7 +18,7 @@ from .result import BulkResult
 from .rows import Rows
 
 if TYPE_CHECKING:
-    from .._resources.items import Items
+    from .._caller import ItemCalls
 
 __all__ = ["bulk_create", "bulk_delete", "bulk_update", "bulk_upsert"]
 
@@ -31,14 +30,14 @@ def _check_key(key: str | None, *, required: bool) -> None:
         raise ConfigurationError(f"key must be a field refId, got {key!r}")
 
 
-def _header(items: Items, op: str, type_slug: str, key: str | None) -> JournalHeader:
+def _header(items: ItemCalls, op: str, type_slug: str, key: str | None) -> JournalHeader:
     client = items._client
     target = {"origin": str(client.base_url), "workspace": client.workspace}
     return {"op": op, "type": type_slug, "key": key, **target}
 
 
 async def _checked(
-    items: Items, type_slug: str, operation: Operation, validate: bool, **how: Any
+    items: ItemCalls, type_slug: str, operation: Operation, validate: bool, **how: Any
 ) -> Operation:
     """``operation``, preceded by the schema's check of each row when ``validate``."""
     if not validate:
@@ -48,7 +47,7 @@ async def _checked(
 
 
 async def bulk_create(
-    items: Items,
+    items: ItemCalls,
     type_slug: str,
     rows: Rows[Any],
     key: str | None,
@@ -63,11 +62,11 @@ async def bulk_create(
     writer = Writer(items, type_slug, key=key, existing=existing)
     header = _header(items, "create", type_slug, key)
     create = await _checked(items, type_slug, writer.create, validate, key=key)
-    return await run_job(rows, create, header, options, binding_of(items._client))
+    return await run_job(rows, create, header, options, items._client._telemetry)
 
 
 async def bulk_update(
-    items: Items,
+    items: ItemCalls,
     type_slug: str,
     rows: Rows[Any],
     ref_field: str,
@@ -79,11 +78,11 @@ async def bulk_update(
     header = _header(items, "update", type_slug, ref_field)
     how = {"key": ref_field, "partial": True, "not_values": (ref_field,)}
     update = await _checked(items, type_slug, writer.update, validate, **how)
-    return await run_job(rows, update, header, options, binding_of(items._client))
+    return await run_job(rows, update, header, options, items._client._telemetry)
 
 
 async def bulk_upsert(
-    items: Items,
+    items: ItemCalls,
     type_slug: str,
     rows: Rows[Any],
     key: str,
@@ -95,13 +94,13 @@ async def bulk_upsert(
     writer = Writer(items, type_slug, key=key)
     header = _header(items, "upsert", type_slug, key)
     upsert = await _checked(items, type_slug, writer.upsert, validate, key=key)
-    return await run_job(rows, upsert, header, options, binding_of(items._client))
+    return await run_job(rows, upsert, header, options, items._client._telemetry)
 
 
 async def bulk_delete(
-    items: Items, type_slug: str, rows: Rows[Any], ref_field: str, options: JobOptions
+    items: ItemCalls, type_slug: str, rows: Rows[Any], ref_field: str, options: JobOptions
 ) -> BulkResult:
     """Delete one item per reference; see :meth:`Items.bulk_delete`."""
     writer = Writer(items, type_slug, ref_field=ref_field)
     header = _header(items, "delete", type_slug, ref_field)
-    return await run_job(rows, writer.delete, header, options, binding_of(items._client))
+    return await run_job(rows, writer.delete, header, options, items._client._telemetry)

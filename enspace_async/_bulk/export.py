@@ -34,12 +34,12 @@ import attrs
 
 from .._converter import format_datetime
 from .._errors import ConfigurationError, EnspaceError
-from .._middleware.telemetry import NO_PARENT, binding_of, start_parent
+from .._middleware.telemetry import NO_PARENT, start_parent
 from .._protocol.query import MAX_PAGE_SIZE, check_page_size, is_last_page
 from ..models import Item
 
 if TYPE_CHECKING:
-    from .._resources.items import Items
+    from .._caller import ItemCalls
 
 __all__ = ["Export", "ExportIncompleteError", "changes_since", "iter_keyset"]
 
@@ -77,7 +77,7 @@ def _rebuild(expected: int, received: int, offset: int, total: int) -> ExportInc
 class _Query:
     """What every request of one export asks; holds no reference to the :class:`Export`."""
 
-    items: Items
+    items: ItemCalls
     slug: str
     filters: dict[str, Any]
     sort: str | Iterable[str]
@@ -107,7 +107,7 @@ class Export(AsyncIterator[Item]):
 
     def __init__(
         self,
-        items: Items,
+        items: ItemCalls,
         type_slug: str,
         *,
         concurrency: int = 8,
@@ -128,7 +128,7 @@ class Export(AsyncIterator[Item]):
         self._end: int | None = None  # no page is planned from here on
         self._stopped = False  # closed, or a page failed (the reader raises when it gets there)
         self._rows: deque[Item] = deque()
-        self._telemetry = binding_of(items._client)
+        self._telemetry = items._client._telemetry
         self._span = NO_PARENT  # the export's span, from the first row asked to the end
         self.total: int | None = None
         self.received = 0
@@ -295,7 +295,7 @@ def _fetched(ref: weakref.ref[Export], offset: int, task: asyncio.Task[list[Item
 
 
 async def iter_keyset(
-    items: Items,
+    items: ItemCalls,
     type_slug: str,
     *,
     filters: Mapping[str, Any] | None = None,
@@ -317,7 +317,7 @@ async def iter_keyset(
 
 
 async def changes_since(
-    items: Items,
+    items: ItemCalls,
     type_slug: str,
     since: datetime | str,
     *,
@@ -353,7 +353,7 @@ def _stamp(item: Item) -> str:
 
 
 async def _same_stamp(
-    items: Items, type_slug: str, base: dict[str, Any], stamp: str, after_id: int, size: int
+    items: ItemCalls, type_slug: str, base: dict[str, Any], stamp: str, after_id: int, size: int
 ) -> AsyncIterator[Item]:
     """The rest of the rows updated exactly at ``stamp``, after ``after_id``."""
     async for item in iter_keyset(
@@ -363,6 +363,6 @@ async def _same_stamp(
 
 
 async def _page(
-    items: Items, type_slug: str, filters: dict[str, Any], sort: str, size: int
+    items: ItemCalls, type_slug: str, filters: dict[str, Any], sort: str, size: int
 ) -> list[Item]:
     return await items.list(type_slug, filters=filters, sort=sort, page_size=size).collect(size)

@@ -36,7 +36,7 @@ from .result import RowError, describe_error, status_of
 from .rows import as_data
 
 if TYPE_CHECKING:
-    from .._resources.items import Items
+    from .._caller import ItemCalls
 
 __all__ = ["EXISTING", "Writer"]
 
@@ -142,7 +142,7 @@ class Writer:
 
     def __init__(
         self,
-        items: Items,
+        items: ItemCalls,
         type_slug: str,
         *,
         key: str | None = None,

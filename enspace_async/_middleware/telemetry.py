@@ -25,7 +25,6 @@ from .._http import Handler, Request, Response
 from .._observe import Hooks
 
 if TYPE_CHECKING:
-    from .._client import EnspaceClient
     from .._session import Session
 
 __all__ = [
@@ -35,7 +34,6 @@ __all__ = [
     "CallTrace",
     "Parent",
     "Telemetry",
-    "binding_of",
     "check_telemetry",
     "merge_hooks",
     "note_retry",
@@ -151,11 +149,6 @@ class _NoParent:
 
 
 NO_PARENT: Parent = _NoParent()
-
-
-def binding_of(client: EnspaceClient) -> Binding | None:
-    """The telemetry binding of a client's session, or ``None``."""
-    return client._session.telemetry
 
 
 def start_parent(binding: Binding | None, name: str, attributes: Attributes) -> Parent:

@@ -1,27 +1,27 @@
 """One module per resource; each method is a thin call through the route table.
 
 :class:`ResourceAccess` gives :class:`~enspace_async.EnspaceClient` one attribute per resource,
-created on first use and bound to that client (or view).
+created on first use and bound to that client (or view). A resource depends on what it calls, a
+:class:`~enspace_async._caller.Caller`, never on the client's module.
 """
 
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from .fields import Fields
-    from .flows import Flows, Stages, Tasks
-    from .forms import Forms
-    from .integrations import Integrations
-    from .items import Items
-    from .member_groups import MemberGroups
-    from .members import Members
-    from .quick_tasks import QuickTasks, ScheduleTasks
-    from .roles import Roles
-    from .types import Types
-    from .user import CurrentUser
-    from .workspaces import Workspaces
+from .._caller import Caller
+from .fields import Fields
+from .flows import Flows, Stages, Tasks
+from .forms import Forms
+from .integrations import Integrations
+from .items import Items
+from .member_groups import MemberGroups
+from .members import Members
+from .quick_tasks import QuickTasks, ScheduleTasks
+from .roles import Roles
+from .types import Types
+from .user import CurrentUser
+from .workspaces import Workspaces
 
 __all__ = ["ResourceAccess"]
 
@@ -30,106 +30,91 @@ class ResourceAccess:
     """The resource attributes of a client."""
 
     @cached_property
-    def types(self) -> Types:
+    def types(self: Caller) -> Types:
         """Types (the product's categories): ``client.types.list()`` and friends."""
-        from .types import Types
 
-        return Types(self)  # type: ignore[arg-type]
+        return Types(self)
 
     @cached_property
-    def items(self) -> Items:
+    def items(self: Caller) -> Items:
         """Items of a type: ``client.items.list("contracts")`` and friends."""
-        from .items import Items
 
-        return Items(self)  # type: ignore[arg-type]
+        return Items(self)
 
     @cached_property
-    def workspaces(self) -> Workspaces:
+    def workspaces(self: Caller) -> Workspaces:
         """The caller's workspaces and the current one's overview: ``client.workspaces.stats()``."""
-        from .workspaces import Workspaces
 
-        return Workspaces(self)  # type: ignore[arg-type]
+        return Workspaces(self)
 
     @cached_property
-    def fields(self) -> Fields:
+    def fields(self: Caller) -> Fields:
         """The fields of a type: ``client.fields.list("contracts")`` and friends."""
-        from .fields import Fields
 
-        return Fields(self)  # type: ignore[arg-type]
+        return Fields(self)
 
     @cached_property
-    def flows(self) -> Flows:
+    def flows(self: Caller) -> Flows:
         """Flows (workflows of a type): ``client.flows.list(type_slug="contracts")``."""
-        from .flows import Flows
 
-        return Flows(self)  # type: ignore[arg-type]
+        return Flows(self)
 
     @cached_property
-    def stages(self) -> Stages:
+    def stages(self: Caller) -> Stages:
         """Stages of flows: ``client.stages.list(flow_id=3)``."""
-        from .flows import Stages
 
-        return Stages(self)  # type: ignore[arg-type]
+        return Stages(self)
 
     @cached_property
-    def tasks(self) -> Tasks:
+    def tasks(self: Caller) -> Tasks:
         """Tasks of flow stages: ``client.tasks.list(stage_id=5)``."""
-        from .flows import Tasks
 
-        return Tasks(self)  # type: ignore[arg-type]
+        return Tasks(self)
 
     @cached_property
-    def forms(self) -> Forms:
+    def forms(self: Caller) -> Forms:
         """Forms of a type: ``client.forms.list("contracts")``."""
-        from .forms import Forms
 
-        return Forms(self)  # type: ignore[arg-type]
+        return Forms(self)
 
     @cached_property
-    def members(self) -> Members:
+    def members(self: Caller) -> Members:
         """Workspace members: ``client.members.create(email=..., type="viewer")``."""
-        from .members import Members
 
-        return Members(self)  # type: ignore[arg-type]
+        return Members(self)
 
     @cached_property
-    def roles(self) -> Roles:
+    def roles(self: Caller) -> Roles:
         """Roles and their permissions: ``client.roles.list_permissions(role_id)``."""
-        from .roles import Roles
 
-        return Roles(self)  # type: ignore[arg-type]
+        return Roles(self)
 
     @cached_property
-    def member_groups(self) -> MemberGroups:
+    def member_groups(self: Caller) -> MemberGroups:
         """Member groups: ``client.member_groups.add_users(group_id, [member_id])``."""
-        from .member_groups import MemberGroups
 
-        return MemberGroups(self)  # type: ignore[arg-type]
+        return MemberGroups(self)
 
     @cached_property
-    def quick_tasks(self) -> QuickTasks:
+    def quick_tasks(self: Caller) -> QuickTasks:
         """Quick tasks (to-dos): ``client.quick_tasks.create(title=...)``."""
-        from .quick_tasks import QuickTasks
 
-        return QuickTasks(self)  # type: ignore[arg-type]
+        return QuickTasks(self)
 
     @cached_property
-    def schedule_tasks(self) -> ScheduleTasks:
+    def schedule_tasks(self: Caller) -> ScheduleTasks:
         """Tasks scheduled for items in flow stages: ``client.schedule_tasks.list()``."""
-        from .quick_tasks import ScheduleTasks
 
-        return ScheduleTasks(self)  # type: ignore[arg-type]
+        return ScheduleTasks(self)
 
     @cached_property
-    def integrations(self) -> Integrations:
+    def integrations(self: Caller) -> Integrations:
         """Integrations: ``client.integrations.create(SendGridConfig(...))``."""
-        from .integrations import Integrations
 
-        return Integrations(self)  # type: ignore[arg-type]
+        return Integrations(self)
 
     @cached_property
-    def user(self) -> CurrentUser:
+    def user(self: Caller) -> CurrentUser:
         """The caller's own records: ``client.user.request_log()``, ``client.user.api_keys()``."""
-        from .user import CurrentUser
 
-        return CurrentUser(self)  # type: ignore[arg-type]
+        return CurrentUser(self)

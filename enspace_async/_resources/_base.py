@@ -1,18 +1,18 @@
-"""What every resource shares: a client to call through, and the list and count helpers."""
+"""What every resource shares: a :class:`~enspace_async._caller.Caller` to call through, and
+the list and count helpers."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from types import GenericAlias
+from typing import Any, TypeVar, cast
 
+from .._caller import Caller
 from .._converter import show, structure
 from .._errors import DecodeError
 from .._paging import AsyncPaginator
 from .._protocol.query import MAX_PAGE_SIZE, Query, list_query, page_rows
 from .._protocol.routes import route
-
-if TYPE_CHECKING:
-    from .._client import EnspaceClient
 
 __all__ = ["PathValues", "Resource", "drop_none", "parse_count", "query_of"]
 
@@ -21,9 +21,9 @@ PathValues = Mapping[str, str | int]
 
 
 class Resource:
-    """A group of endpoints bound to one client (or view)."""
+    """A group of endpoints bound to one client (or view), through what it calls."""
 
-    def __init__(self, client: EnspaceClient):
+    def __init__(self, client: Caller):
         self._client = client
 
     def __repr__(self) -> str:
@@ -42,14 +42,14 @@ class Resource:
         """Page through the list route ``name``; a ``None`` query matches no row, unasked."""
         target = route(name)
         source = f"{name} {target.method} {target.path(**(path or {}))}"  # checks the path now
-        rows = list[into]  # type: ignore[valid-type]
+        rows = GenericAlias(list, (into,))  # list[into], spelt so a type checker accepts it
 
         async def fetch(offset: int, limit: int) -> list[T]:
             if query is None:
                 return []
             page = [*query, ("_start", str(offset)), ("_limit", str(limit))]
             body = await self._client._call(name, path, query=page)
-            return structure(page_rows(body), rows)  # type: ignore[no-any-return]
+            return cast("list[T]", structure(page_rows(body), rows))
 
         return AsyncPaginator(fetch, page_size=page_size, start=start, source=source)
 

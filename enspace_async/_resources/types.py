@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from .._caller import Caller
 from .._paging import AsyncPaginator
 from .._protocol.query import MAX_PAGE_SIZE
 from .._schema import TypeSchema
 from ..models import ItemType
 from ._base import Resource, query_of
-
-if TYPE_CHECKING:
-    from .._client import EnspaceClient
+from .fields import Fields
 
 __all__ = ["Types"]
 
@@ -20,7 +19,7 @@ __all__ = ["Types"]
 class Types(Resource):
     """The types of the client's workspace."""
 
-    def __init__(self, client: EnspaceClient):
+    def __init__(self, client: Caller):
         super().__init__(client)
         self._schemas: dict[str, TypeSchema] = {}
 
@@ -74,7 +73,7 @@ class Types(Resource):
         if cached is not None and not refresh:
             return cached
         item_type = await self.get(slug)
-        fields = await self._client.fields.list(slug).collect()
+        fields = await Fields(self._client).list(slug).collect()
         schema = TypeSchema.of(slug, fields, item_type.name)
         self._schemas[slug] = schema
         return schema
