@@ -58,21 +58,38 @@ _ENV_URL, _ENV_WORKSPACE = "ENSPACE_API_URL", "ENSPACE_WORKSPACE_ID"
 
 @attrs.frozen
 class _Options:
+    """A client's or view's settings, and what is derived from them once, not per call.
+
+    Build it with :meth:`of`, change it with :meth:`changed`: both derive the rest again, so
+    the derived fields can never disagree with the settings (``attrs.evolve`` alone would
+    copy them unchanged).
+    """
+
     base_url: URL
     workspace: str | None
     timeout: Timeout
     user_agent: str
-    # Derived once per client or view, not per call:
-    base_path: str = attrs.field(init=False)
-    headers: dict[str, str] = attrs.field(init=False)
-    scoped_headers: dict[str, str] | None = attrs.field(init=False)
+    base_path: str
+    headers: dict[str, str]
+    scoped_headers: dict[str, str] | None
 
-    def __attrs_post_init__(self) -> None:
-        headers = {"accept": "application/json", "user-agent": self.user_agent}
-        scoped = None if self.workspace is None else {**headers, "en-workspace": self.workspace}
-        object.__setattr__(self, "base_path", self.base_url.path.rstrip("/"))
-        object.__setattr__(self, "headers", headers)
-        object.__setattr__(self, "scoped_headers", scoped)
+    @classmethod
+    def of(cls, base_url: URL, workspace: str | None, timeout: Timeout, user_agent: str) -> Self:
+        """The options of these settings."""
+        headers = {"accept": "application/json", "user-agent": user_agent}
+        scoped = None if workspace is None else {**headers, "en-workspace": workspace}
+        path = base_url.path.rstrip("/")
+        return cls(base_url, workspace, timeout, user_agent, path, headers, scoped)
+
+    def changed(self, **settings: Any) -> Self:
+        """These options with some settings (``workspace=``, ``timeout=``) changed."""
+        current = {
+            "base_url": self.base_url,
+            "workspace": self.workspace,
+            "timeout": self.timeout,
+            "user_agent": self.user_agent,
+        }
+        return self.of(**{**current, **settings})
 
 
 class EnspaceClient(ResourceAccess):
@@ -138,7 +155,7 @@ class EnspaceClient(ResourceAccess):
             transport, middlewares, allow_insecure_http, retry_budget, hooks, sleep, clock
         )
         check_telemetry(telemetry)
-        self._options = _Options(
+        self._options = _Options.of(
             base_url=parse_base_url(base_url, allow_insecure_http=allow_insecure_http),
             workspace=_arguments.check_workspace(workspace),
             timeout=Timeout.of(timeout),
@@ -178,7 +195,7 @@ class EnspaceClient(ResourceAccess):
 
     def _view(self, **changes: Any) -> Self:
         view = object.__new__(type(self))
-        view._options = attrs.evolve(self._options, **changes)
+        view._options = self._options.changed(**changes)
         view._session = self._session
         view._owner = False
         view._home = self._home

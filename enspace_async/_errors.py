@@ -81,7 +81,8 @@ class EnspaceError(Exception):
 
     Attributes:
         resume_start: for an error raised while paging, the offset to pass as ``start=``
-            to resume the listing; otherwise ``None``.
+            to resume the listing; otherwise ``None``. The paginator sets it on the error it
+            caught before raising that same error on (errors are not frozen).
         sent: whether the request may have reached the server; ``False`` only where it
             certainly did not (see :func:`~enspace_async._protocol.outcome.applied`).
     """

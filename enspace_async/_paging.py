@@ -22,7 +22,9 @@ class AsyncPaginator(Generic[T]):
     afresh from ``start``: iterating twice fetches every page twice, and two loops over one
     paginator at once each see every row. An error raised while paging carries
     ``resume_start``, the offset of the page that failed: pass it as ``start=`` to pick up
-    where it stopped. A page that is not a JSON array, or longer than asked, raises
+    where it stopped. The paginator writes it into the error it caught and raises that same
+    error again, as Python's own ``add_note`` does: exceptions are mutable records, not
+    frozen values, and a new error would lose the original's class, traceback and chain. A page that is not a JSON array, or longer than asked, raises
     :class:`DecodeError` naming ``source`` and the offset.
 
     Args:
@@ -83,7 +85,7 @@ class _Pages(AsyncIterator[list[T]]):
             page = await paginator._fetch(offset, paginator.page_size)
             self._done = is_last_page(paginator.page_size, len(page))
         except EnspaceError as exc:
-            exc.resume_start = offset
+            exc.resume_start = offset  # annotated in place; see the class docstring
             if isinstance(exc, DecodeError):
                 _locate(exc, f"{paginator.source}, the page at offset {offset}")
             raise
