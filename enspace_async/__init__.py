@@ -26,9 +26,7 @@ the folders)::
     │   ├── errors.py        a non-2xx response → its APIError
     │   ├── ratesignal.py    Retry-After and X-RateLimit-* read once
     │   └── outcome.py       may this write have been applied?
-    ├── _ratelimit.py        the rate limiter and its in-process backend
-    ├── _slots.py            the in-flight cap's slots
-    ├── _redis_limiter.py, _redis_scripts.py, _redis_health.py   the Redis backend
+    ├── _ratelimit/          the rate limiter, in-process or shared through Redis
     ├── _http.py             Request, Response, Timeout; compose()
     ├── _errors.py           the exception tree
     ├── _time.py             Clock, Sleep and the call's deadline

@@ -16,7 +16,7 @@ Needs the ``redis`` extra: ``pip install "enspace-async[redis]"``. Every worker 
 from __future__ import annotations
 
 try:
-    from ._redis_limiter import LimiterUnavailableError, RedisLimiter
+    from ._ratelimit.redis import LimiterUnavailableError, RedisLimiter
 except ModuleNotFoundError as exc:  # pragma: no cover - the extra is installed in the tests
     if exc.name != "redis" and not (exc.name or "").startswith("redis."):
         raise

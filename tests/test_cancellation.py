@@ -11,7 +11,7 @@ from aiohttp import web
 from resilience_servers import serving
 
 from enspace_async import EnspaceClient, RequestTimeout, RetryPolicy, Timeout
-from enspace_async._slots import Slots
+from enspace_async._ratelimit.slots import Slots
 from enspace_async.transports import AiohttpTransport
 
 KEY = "en.cancellationtestkey0000000000000000"

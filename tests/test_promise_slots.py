@@ -26,7 +26,7 @@ from enspace_async import (
     Response,
     RetryPolicy,
 )
-from enspace_async._slots import Slots, sleep_alarm
+from enspace_async._ratelimit.slots import Slots, sleep_alarm
 
 KEY = "en.promiseslots0000000000000000000000000"
 

@@ -22,7 +22,7 @@ from .._http import Handler, Request, Response
 from .._observe import ClientStats
 from .._protocol.ratesignal import OK, RateSignal
 from .._ratelimit import LocalLimiterBackend, RateLimiter
-from .._slots import Slots, loop_alarm, sleep_alarm
+from .._ratelimit.slots import Slots, loop_alarm, sleep_alarm
 from .._time import DEADLINE, Clock, DeadlineExceeded, Sleep, bounded
 from .telemetry import note_wait
 

@@ -2,7 +2,7 @@
 
 :class:`RedisLimiter` is both a :class:`~enspace_async.LimiterBackend` and a
 :class:`~enspace_async.RetryBudget`. Its state lives under ``<namespace>:{<sha256 of the key>}``,
-changed only by the atomic scripts of :mod:`enspace_async._redis_scripts`, so N workers on M
+changed only by the atomic scripts of :mod:`enspace_async._ratelimit.scripts`, so N workers on M
 machines pace themselves as one client would, and a 429 seen by any of them slows them all.
 
 When Redis fails or answers slower than ``timeout``, the ``"local"`` policy (the default) keeps
@@ -30,11 +30,12 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 from redis.retry import Retry
 
-from . import _redis_scripts as scripts
-from ._errors import ConfigurationError, EnspaceError
-from ._middleware.retry import DEFAULT_BUDGET, LocalRetryBudget
-from ._ratelimit import LocalLimiterBackend, RateSignal
-from ._redis_health import Health, describe
+from .._errors import ConfigurationError, EnspaceError
+from .._middleware.retry import DEFAULT_BUDGET, LocalRetryBudget
+from .._protocol.ratesignal import RateSignal
+from . import scripts
+from .health import Health, describe
+from .local import LocalLimiterBackend
 
 __all__ = ["LimiterUnavailableError", "RedisLimiter"]
 
@@ -69,7 +70,7 @@ class _Rate:
     cooldown: float
 
     def script_args(self, max_rate: float | None, ttl_ms: str) -> list[str]:
-        """``ARGV[1..9]`` of every rate script (see :mod:`enspace_async._redis_scripts`)."""
+        """``ARGV[1..9]`` of every rate script (see :mod:`enspace_async._ratelimit.scripts`)."""
         numbers = (self.backoff, self.increase, self.low_water, self.cooldown)
         return [
             "-1" if max_rate is None else repr(float(max_rate)),

@@ -35,9 +35,9 @@ from __future__ import annotations
 import math
 from typing import Protocol, runtime_checkable
 
-from ._errors import ConfigurationError
-from ._observe import logger
-from ._protocol.ratesignal import RateSignal
+from .._errors import ConfigurationError
+from .._observe import logger
+from .._protocol.ratesignal import RateSignal
 
 __all__ = [
     "LimiterBackend",

@@ -1,0 +1,18 @@
+"""The rate limiter: the pace of every attempt, in one process or shared through Redis.
+
+::
+
+    _ratelimit/
+    ├── local.py      RateLimiter, LimiterBackend and the in-process LocalLimiterBackend
+    ├── slots.py      the in-flight cap's slots
+    ├── redis.py      RedisLimiter: the state of one API key in Redis (the redis extra)
+    ├── scripts.py    its Lua scripts
+    └── health.py     when RedisLimiter leaves Redis and when it tries again
+
+Only ``redis.py`` imports redis-py; ``import enspace_async`` never loads it.
+"""
+
+from .._protocol.ratesignal import RateSignal
+from .local import LimiterBackend, LocalLimiterBackend, RateLimiter
+
+__all__ = ["LimiterBackend", "LocalLimiterBackend", "RateLimiter", "RateSignal"]
