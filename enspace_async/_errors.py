@@ -10,6 +10,7 @@
     │   ├── ConnectError            nothing reached the server
     │   │   └── TLSError            the TLS handshake or certificate check failed
     │   ├── RequestTimeout          an attempt ran out of time
+    │   │   └── DeadlineExceeded    the call's deadline came while it waited; nothing sent
     │   ├── ProtocolError           the connection broke or the body was cut
     │   └── OutcomeUnknownError     a write may have been applied; it was not resent
     ├── APIError                    the server answered with an error status
@@ -21,10 +22,16 @@
     │   ├── UnprocessableEntityError 422
     │   ├── RateLimitError          429
     │   └── ServerError             5xx
-    └── DecodeError                 a 2xx body that is not JSON or does not fit its model
+    ├── DecodeError                 a 2xx body that is not JSON or does not fit its model
+    ├── ExportIncompleteError       an export's page came back short twice (rows missing)
+    └── LimiterUnavailableError     the shared (Redis) limiter cannot be reached; nothing sent
 
     OriginalError                   not an EnspaceError: the scrubbed stand-in for a library
                                     exception, found as a TransportError's ``__cause__``
+
+``DeadlineExceeded`` lives in :mod:`._time`, ``ExportIncompleteError`` in :mod:`._bulk.export`
+and ``LimiterUnavailableError`` in :mod:`._ratelimit.redis` (public as
+``enspace_async.redis.LimiterUnavailableError``), next to what raises them.
 
 Every error pickles, and nothing reachable from an error holds the API key. Messages are built
 from the method, the path and the server's own error body; a library exception (aiohttp's holds

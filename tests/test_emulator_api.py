@@ -11,8 +11,8 @@ import sys
 import aiohttp
 import pytest
 
-from enspace_async import EnspaceClient, NotFoundError
-from enspace_async.testing import EnspaceEmulator
+from enspace_async import ConfigurationError, EnspaceClient, NotFoundError
+from enspace_async.testing import EnspaceEmulator, RateLimit
 from enspace_async.testing.__main__ import build, parse_args, serve
 
 
@@ -79,17 +79,33 @@ def test_default_demo_type_has_realistic_values() -> None:
     assert data["email"] == "user1@example.com"
 
 
-def test_bad_arguments_and_lookups() -> None:
+def test_bad_arguments_and_lookups_name_what_to_fix() -> None:
+    # Each is a ConfigurationError (the SDK's own "fix your argument" error), never a bare
+    # ValueError, KeyError or RuntimeError, and its message says what to do.
     emu = EnspaceEmulator(workspace=None)
-    with pytest.raises(ValueError, match="scopes"):
+    with pytest.raises(ConfigurationError, match=r"scopes must be among .*read.*got \['admin'\]"):
         emu.add_api_key(scopes=("admin",))
-    with pytest.raises(ValueError, match="no default workspace"):
+    with pytest.raises(ConfigurationError, match="no default workspace: pass workspace="):
         emu.items("contracts")
-    with pytest.raises(RuntimeError, match="start the emulator"):
+    with pytest.raises(ConfigurationError, match=r"no workspace 'nowhere'.*add_workspace"):
+        emu.items("contracts", workspace="nowhere")
+    with pytest.raises(ConfigurationError, match="start the emulator first"):
         emu.client()
     emu.add_workspace("acme")
-    with pytest.raises(KeyError):
+    with pytest.raises(
+        ConfigurationError, match=r"no type 'ghosts' in workspace 'acme'.*seed_type"
+    ):
         emu.items("ghosts", workspace="acme")
+    with pytest.raises(ConfigurationError, match="per_second must be positive"):
+        RateLimit(per_second=0)
+    with pytest.raises(ConfigurationError, match="burst must be at least 1"):
+        RateLimit(per_second=1, burst=0)
+    with pytest.raises(ConfigurationError, match="unknown fault kind 'boom'"):
+        emu.faults.add("boom")
+    with pytest.raises(ConfigurationError, match="rate must be between 0 and 1"):
+        emu.faults.add("reset", rate=2)
+    with pytest.raises(ConfigurationError, match="shapes must be one of"):
+        EnspaceEmulator(shapes="odd")
     assert repr(emu) == "<EnspaceEmulator not started>"
     assert "en." not in repr(next(iter(emu.state.keys.values())))
 

@@ -8,6 +8,7 @@ import aiohttp
 import pytest
 from conftest import RawApi
 
+from enspace_async import ConfigurationError
 from enspace_async.testing import EnspaceEmulator
 
 
@@ -222,7 +223,7 @@ async def test_flows_stages_and_tasks(raw_api: RawApi, enspace_emulator: Enspace
     enspace_emulator.seed_type("other", fields={})
     flow = enspace_emulator.add_flow("contracts", "Approval", ["Draft", "Signed"])
     enspace_emulator.add_flow("other", "Other", ["Only"])
-    with pytest.raises(KeyError):
+    with pytest.raises(ConfigurationError, match="no type 'ghost'"):
         enspace_emulator.add_flow("ghost", "x", [])
     _, flows, _ = await raw_api.call("GET", "/c-flows", params={"item_type": "contracts"})
     assert [f["id"] for f in flows] == [flow["id"]]

@@ -146,3 +146,35 @@ OPENED = ("_protocol", "_middleware")  # the folders the drawing shows module by
 
 def test_the_package_docstring_draws_the_folders_as_they_are() -> None:
     assert drawn_tree() == real_tree()
+
+
+def drawn_error_tree() -> dict[str, str]:
+    """Each class the error tree in ``_errors``' docstring draws → the class drawn above it."""
+    from enspace_async import _errors
+
+    parents: dict[str, str] = {}
+    line_of: list[str] = []
+    for line in (
+        (_errors.__doc__ or "").split("::\n", 1)[1].split("\n\n    OriginalError")[0].splitlines()
+    ):
+        match = re.match(r"^    ([│ ]*)[├└]── (\w+)", line)
+        if match is None:
+            continue
+        depth = len(match.group(1)) // 4
+        parents[match.group(2)] = line_of[depth - 1] if depth else "EnspaceError"
+        line_of[depth:] = [match.group(2)]
+    return parents
+
+
+def test_the_error_tree_drawn_in_errors_is_every_error_the_sdk_raises() -> None:
+    import enspace_async.redis  # its error is drawn too: load it
+
+    real: dict[str, str] = {}
+    stack = [enspace_async.EnspaceError]
+    while stack:
+        parent = stack.pop()
+        for cls in parent.__subclasses__():
+            if cls.__module__.startswith("enspace_async") and not cls.__name__.startswith("_"):
+                real[cls.__name__] = parent.__name__
+                stack.append(cls)
+    assert drawn_error_tree() == real

@@ -23,11 +23,11 @@ from ._emulator import EnspaceEmulator
 from ._faults import KINDS as FAULT_KINDS
 from ._faults import Fault, Faults
 from ._ratelimit import RateLimit
-from ._state import ApiKey, RequestRecord
+from ._state import EmulatedApiKey, RequestRecord
 
 __all__ = [
     "FAULT_KINDS",
-    "ApiKey",
+    "EmulatedApiKey",
     "EnspaceEmulator",
     "Fault",
     "Faults",

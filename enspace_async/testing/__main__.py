@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from ._emulator import EnspaceEmulator
 from ._faults import KINDS
 from ._ratelimit import RateLimit
-from ._state import SCOPES, ApiKey
+from ._state import SCOPES, EmulatedApiKey
 
 __all__ = ["main", "parse_args", "serve"]
 
@@ -64,7 +64,9 @@ def build(args: argparse.Namespace) -> EnspaceEmulator:
         log_limit=args.log_limit,
     )
     if args.api_key:
-        key = ApiKey(len(emu.state.keys) + 1, args.api_key, frozenset(SCOPES), None, "cli key")
+        key = EmulatedApiKey(
+            len(emu.state.keys) + 1, args.api_key, frozenset(SCOPES), None, "cli key"
+        )
         emu.state.keys[args.api_key] = key
         emu.api_key = args.api_key
     if args.latency:

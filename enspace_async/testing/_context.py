@@ -9,7 +9,7 @@ import orjson
 from multidict import MultiMapping
 
 from ._problems import Problem, invalid, not_found
-from ._state import ApiKey, State, TypeState, Workspace
+from ._state import EmulatedApiKey, EmulatedWorkspace, State, TypeState
 from ._store import now_iso
 
 __all__ = ["HANDLERS", "Ctx", "handles"]
@@ -41,8 +41,8 @@ class Ctx:
         params: dict[str, str],
         query: MultiMapping[str],
         raw: bytes,
-        key: ApiKey,
-        ws: Workspace | None,
+        key: EmulatedApiKey,
+        ws: EmulatedWorkspace | None,
     ):
         self.state = state
         self.route = route
@@ -51,7 +51,7 @@ class Ctx:
         self._raw = raw
         self._body: dict[str, Any] | None = None
         self.key = key
-        self.ws: Workspace = ws  # type: ignore[assignment]
+        self.ws: EmulatedWorkspace = ws  # type: ignore[assignment]
         self.now = now_iso()
 
     def body(self) -> dict[str, Any]:

@@ -19,9 +19,9 @@ from ._demo import field_specs, value_maker
 from ._faults import Faults
 from ._handlers import items as item_handlers
 from ._handlers import types, work, workspaces
-from ._ratelimit import RateLimit, RateLimiter
+from ._ratelimit import EmulatedRateLimiter, RateLimit
 from ._server import Dispatcher
-from ._state import SCOPES, ApiKey, RequestRecord, State, TypeState, Workspace
+from ._state import SCOPES, EmulatedApiKey, EmulatedWorkspace, RequestRecord, State, TypeState
 from ._store import Row, now_iso
 from ._validate import validate_data
 
@@ -75,7 +75,7 @@ class EnspaceEmulator:
     ):
         self.state = State(seed, log_limit, shapes)
         self.faults = Faults(seed)
-        self.rate_limiter = RateLimiter(rate_limit) if rate_limit is not None else None
+        self.rate_limiter = EmulatedRateLimiter(rate_limit) if rate_limit is not None else None
         self._dispatcher = Dispatcher(self.state, self.faults, self.rate_limiter, sleep)
         self._host, self._port = host, port
         self._runner: web.AppRunner | None = None
@@ -141,17 +141,19 @@ class EnspaceEmulator:
         """
         wanted = frozenset(scopes)
         if not wanted <= set(SCOPES):
-            raise ValueError(f"scopes must be among {SCOPES}, got {sorted(wanted)}")
+            raise ConfigurationError(f"scopes must be among {SCOPES}, got {sorted(wanted)}")
         secret = self.state.new_secret()
         allowed = None if workspaces is None else set(workspaces)
-        key = ApiKey(len(self.state.keys) + 1, secret, wanted, allowed, description)
+        key = EmulatedApiKey(len(self.state.keys) + 1, secret, wanted, allowed, description)
         self.state.keys[secret] = key
         return secret
 
     def client(self, workspace: str | None = None, **client_kwargs: Any) -> EnspaceClient:
         """Return an :class:`EnspaceClient` pointed at this emulator (close it when done)."""
         if not self.url:
-            raise RuntimeError("start the emulator first (async with EnspaceEmulator() as emu)")
+            raise ConfigurationError(
+                "start the emulator first (async with EnspaceEmulator() as emu), then call client()"
+            )
         client_kwargs.setdefault("api_key", self.api_key)
         return EnspaceClient(
             workspace=workspace or self.workspace, base_url=self.url, **client_kwargs
@@ -172,9 +174,13 @@ class EnspaceEmulator:
         """How many times each write was applied to each resource (``("items.update", ref)``)."""
         return self.state.applied_keys
 
-    def ws(self, workspace: str | None = None) -> Workspace:
+    def ws(self, workspace: str | None = None) -> EmulatedWorkspace:
         """Return the state of a workspace (the default one without an argument)."""
-        return self.state.workspaces[workspace or self._default()]
+        slug = workspace or self._default()
+        found = self.state.workspaces.get(slug)
+        if found is None:
+            raise ConfigurationError(f"no workspace {slug!r}: add it first with add_workspace()")
+        return found
 
     def items(self, type_slug: str, workspace: str | None = None) -> list[Row]:
         """Return the stored item rows of a type, in id order (live dicts: do not mutate)."""
@@ -186,13 +192,16 @@ class EnspaceEmulator:
 
     def _default(self) -> str:
         if self.workspace is None:
-            raise ValueError("no default workspace: pass workspace=")
+            raise ConfigurationError("no default workspace: pass workspace=")
         return self.workspace
 
     def _type(self, slug: str, workspace: str | None) -> TypeState:
         state = self.ws(workspace).type_state(slug)
         if state is None:
-            raise KeyError(f"no type {slug!r}")
+            raise ConfigurationError(
+                f"no type {slug!r} in workspace {self.ws(workspace).slug!r}: seed it first "
+                "with seed_type()"
+            )
         return state
 
     def seed_type(
@@ -229,7 +238,7 @@ class EnspaceEmulator:
         self._generate(ws, state, items, now)
         return state.row
 
-    def _generate(self, ws: Workspace, state: TypeState, count: int, now: str) -> None:
+    def _generate(self, ws: EmulatedWorkspace, state: TypeState, count: int, now: str) -> None:
         rng = self.state.data_rng
         makers = [(f["refId"], m) for f in state.fields if (m := value_maker(f)) is not None]
         unique = [(ref, make) for ref, make in makers if ref in _UNIQUE or _is_unique(state, ref)]
@@ -288,6 +297,7 @@ class EnspaceEmulator:
         self, type_slug: str, name: str, stages: Sequence[str], *, workspace: str | None = None
     ) -> Row:
         """Add a flow of a type with one stage per name; return the flow row."""
+        self._type(type_slug, workspace)  # a missing type is named, with what to do
         return work.add_flow(self.ws(workspace), type_slug, name, list(stages), now_iso())
 
     def add_schedule_task(self, *, workspace: str | None = None, **values: Any) -> Row:

@@ -30,6 +30,8 @@ from typing import Any
 
 import attrs
 
+from .._errors import ConfigurationError
+
 __all__ = ["KINDS", "Fault", "Faults"]
 
 KINDS = (
@@ -52,7 +54,7 @@ BEFORE = frozenset({"500", "502", "503", "504", "429", "reset_before", "redirect
 
 def _check_kind(kind: str) -> str:
     if kind not in KINDS:
-        raise ValueError(f"unknown fault kind {kind!r}; choose from {', '.join(KINDS)}")
+        raise ConfigurationError(f"unknown fault kind {kind!r}; choose from {', '.join(KINDS)}")
     return kind
 
 
@@ -92,7 +94,7 @@ class Fault:
             return cls(kind, retry_after=int(arg))
         if kind == "redirect":
             return cls(kind, location=arg)
-        raise ValueError(f"fault {kind!r} takes no argument, got {spec!r}")
+        raise ConfigurationError(f"fault {kind!r} takes no argument, got {spec!r}")
 
     @property
     def applied(self) -> bool:
@@ -154,7 +156,7 @@ class Faults:
             params: the :class:`Fault` parameters (``seconds=``, ``location=``, ``rows=``…).
         """
         if not 0.0 <= rate <= 1.0:
-            raise ValueError(f"rate must be between 0 and 1, got {rate}")
+            raise ConfigurationError(f"rate must be between 0 and 1, got {rate}")
         fault = kind if isinstance(kind, Fault) else Fault(kind, **params)  # type: ignore[arg-type]
         patterns = (routes,) if isinstance(routes, str) else tuple(routes)
         self._rules.append(_Rule(fault, rate, patterns, times))

@@ -8,7 +8,9 @@ from collections.abc import Callable
 
 import attrs
 
-__all__ = ["RateLimit", "RateLimiter"]
+from .._errors import ConfigurationError
+
+__all__ = ["RateLimit", "EmulatedRateLimiter"]
 
 
 @attrs.frozen
@@ -32,9 +34,9 @@ class RateLimit:
 
     def __attrs_post_init__(self) -> None:
         if self.per_second <= 0:
-            raise ValueError(f"per_second must be positive, got {self.per_second}")
+            raise ConfigurationError(f"per_second must be positive, got {self.per_second}")
         if self.burst is not None and self.burst < 1:
-            raise ValueError(f"burst must be at least 1, got {self.burst}")
+            raise ConfigurationError(f"burst must be at least 1, got {self.burst}")
 
     @property
     def capacity(self) -> int:
@@ -42,7 +44,7 @@ class RateLimit:
         return self.burst if self.burst is not None else max(1, math.ceil(self.per_second))
 
 
-class RateLimiter:
+class EmulatedRateLimiter:
     """The buckets of a :class:`RateLimit`, one per key id."""
 
     def __init__(self, limit: RateLimit):

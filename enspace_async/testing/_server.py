@@ -18,8 +18,8 @@ from .._protocol.routes import ROUTES, Route
 from ._context import HANDLERS, Ctx
 from ._faults import Fault, Faults
 from ._problems import Problem, error_body
-from ._ratelimit import RateLimiter
-from ._state import ApiKey, RequestRecord, State, Workspace
+from ._ratelimit import EmulatedRateLimiter
+from ._state import EmulatedApiKey, EmulatedWorkspace, RequestRecord, State
 
 __all__ = ["Dispatcher"]
 
@@ -38,7 +38,9 @@ def _routes_by_method() -> dict[str, list[Route]]:
 class Dispatcher:
     """Answer every request from the state, the faults and the rate limiter."""
 
-    def __init__(self, state: State, faults: Faults, limiter: RateLimiter | None, sleep: Sleep):
+    def __init__(
+        self, state: State, faults: Faults, limiter: EmulatedRateLimiter | None, sleep: Sleep
+    ):
         self.state = state
         self.faults = faults
         self.limiter = limiter
@@ -115,14 +117,16 @@ class Dispatcher:
         ctx = Ctx(self.state, route.name, params, request.query, raw, key, ws)
         return status, handler(ctx)
 
-    def _authenticate(self, request: web.Request, record: RequestRecord) -> ApiKey:
+    def _authenticate(self, request: web.Request, record: RequestRecord) -> EmulatedApiKey:
         key = self.state.keys.get(request.headers.get("x-api-key", ""))
         if key is None:
             raise Problem(401, "Invalid or missing API key")
         key.last_used_at = record.created_at
         return key
 
-    def _authorize(self, route: Route, key: ApiKey, slug: str | None) -> Workspace | None:
+    def _authorize(
+        self, route: Route, key: EmulatedApiKey, slug: str | None
+    ) -> EmulatedWorkspace | None:
         if route.workspace_scoped and not slug:
             raise Problem(400, "Missing en-workspace header")
         if _SCOPE.get(route.method, "write") not in key.scopes:

@@ -10,9 +10,10 @@ from typing import Any
 
 import attrs
 
+from .._errors import ConfigurationError
 from ._store import Collection, Row, now_iso
 
-__all__ = ["ApiKey", "RequestRecord", "State", "TypeState", "Workspace"]
+__all__ = ["EmulatedApiKey", "RequestRecord", "State", "TypeState", "EmulatedWorkspace"]
 
 SCOPES = ("read", "write", "delete")
 #: What the emulator answers in: its own shapes, or the documented variants (_handlers/_shapes).
@@ -33,7 +34,7 @@ _ALNUM = string.ascii_letters + string.digits
 
 
 @attrs.define(eq=False, repr=False)
-class ApiKey:
+class EmulatedApiKey:
     """One API key: its scopes and the workspaces it may use (``None``: all but ``left``)."""
 
     id: int
@@ -47,7 +48,7 @@ class ApiKey:
     left: set[str] = attrs.field(factory=set)
 
     def __repr__(self) -> str:
-        return f"<ApiKey id={self.id} scopes={sorted(self.scopes)}>"
+        return f"<EmulatedApiKey id={self.id} scopes={sorted(self.scopes)}>"
 
     def may_use(self, slug: str) -> bool:
         """Whether this key may act on workspace ``slug``."""
@@ -125,7 +126,7 @@ class TypeState:
         self.forms = Collection()
 
 
-class Workspace:
+class EmulatedWorkspace:
     """One workspace: its row, types, and the other resource collections."""
 
     def __init__(self, row: Row):
@@ -157,14 +158,14 @@ class State:
 
     def __init__(self, seed: int, log_limit: int | None, shapes: str = "served"):
         if shapes not in SHAPES:
-            raise ValueError(f"shapes must be one of {SHAPES}, got {shapes!r}")
+            raise ConfigurationError(f"shapes must be one of {SHAPES}, got {shapes!r}")
         self.seed = seed
         self.shapes = shapes
         self.data_rng = random.Random(f"data-{seed}")
         self.key_rng = random.Random(f"keys-{seed}")
-        self.workspaces: dict[str, Workspace] = {}
+        self.workspaces: dict[str, EmulatedWorkspace] = {}
         self.workspace_rows = Collection(key="slug")
-        self.keys: dict[str, ApiKey] = {}
+        self.keys: dict[str, EmulatedApiKey] = {}
         self.requests: list[RequestRecord] = []
         self.log_limit = log_limit
         self.request_count = 0

@@ -14,7 +14,7 @@ import orjson
 from .._converter import structure
 from .._schema import TypeSchema
 from ..models import Field
-from ._state import TypeState, Workspace
+from ._state import EmulatedWorkspace, TypeState
 from ._store import Row
 
 __all__ = ["validate_data"]
@@ -37,7 +37,7 @@ def schema_of(state: TypeState) -> TypeSchema:
     return schema
 
 
-def _unknown_targets(value: Any, kind: str, ws: Workspace) -> str | None:
+def _unknown_targets(value: Any, kind: str, ws: EmulatedWorkspace) -> str | None:
     links = value if kind == "EnRelMulti" else [value]
     for link in links:
         reference = link.get("reference")
@@ -47,7 +47,7 @@ def _unknown_targets(value: Any, kind: str, ws: Workspace) -> str | None:
 
 
 def validate_data(
-    data: Any, state: TypeState, ws: Workspace, *, partial: bool
+    data: Any, state: TypeState, ws: EmulatedWorkspace, *, partial: bool
 ) -> tuple[dict[str, Any], list[str]]:
     """Return ``data`` with relations expanded, and the list of what is wrong with it."""
     if not isinstance(data, dict):
@@ -68,7 +68,7 @@ def validate_data(
     return result, errors
 
 
-def _expand(value: Any, kind: str, ws: Workspace) -> Any:
+def _expand(value: Any, kind: str, ws: EmulatedWorkspace) -> Any:
     if kind == "EnRel" and isinstance(value, dict):
         return _expand_one(value, ws)
     if kind == "EnRelMulti" and isinstance(value, list):
@@ -76,7 +76,7 @@ def _expand(value: Any, kind: str, ws: Workspace) -> Any:
     return value
 
 
-def _expand_one(value: Any, ws: Workspace) -> Any:
+def _expand_one(value: Any, ws: EmulatedWorkspace) -> Any:
     if not isinstance(value, dict):  # refused already: nothing to expand
         return value
     target = ws.references.get(value.get("reference", ""))

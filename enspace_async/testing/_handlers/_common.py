@@ -8,7 +8,7 @@ from typing import Any
 from .._context import Ctx, handles
 from .._problems import Problem, invalid
 from .._query import parse_query
-from .._state import Workspace
+from .._state import EmulatedWorkspace
 from .._store import Collection, Row, later
 from . import _shapes as shapes
 
@@ -52,7 +52,7 @@ def serve_reads(kind: str, param: str, what: str, *, count: bool = True) -> None
         handles(f"{kind}.count")(lambda ctx: count_rows(ctx, ctx.ws.collections[kind]))
 
 
-def new_row(ws: Workspace, kind: str, now: str, fields: dict[str, Any]) -> Row:
+def new_row(ws: EmulatedWorkspace, kind: str, now: str, fields: dict[str, Any]) -> Row:
     """Add a row with the next id of ``kind`` and timestamps to the collection ``kind``."""
     row = {"id": ws.next_id(kind), **fields, "created_at": now, "updated_at": now}
     return ws.collections[kind].add(row)

@@ -7,7 +7,7 @@ from typing import Any
 
 from .._context import Ctx, handles
 from .._problems import Problem, invalid
-from .._state import TypeState, Workspace
+from .._state import EmulatedWorkspace, TypeState
 from .._store import Row, later
 from .._validate import validate_data
 from ._common import count_rows, list_rows
@@ -17,7 +17,7 @@ __all__ = ["add_item", "new_reference"]
 _STATUSES = ("active", "inactive", "archived")
 
 
-def new_reference(ws: Workspace, state: TypeState, ident: int, rng_bits: int) -> str:
+def new_reference(ws: EmulatedWorkspace, state: TypeState, ident: int, rng_bits: int) -> str:
     """Return a fresh reference: three letters of the type slug and uppercase hex."""
     prefix = (re.sub(r"[^A-Za-z]", "", state.row["slug"]).upper() + "XXX")[:3]
     reference = f"{prefix}{rng_bits:08X}{ident:X}"
@@ -27,7 +27,7 @@ def new_reference(ws: Workspace, state: TypeState, ident: int, rng_bits: int) ->
 
 
 def add_item(
-    ws: Workspace, state: TypeState, data: dict[str, Any], now: str, bits: int, status: str
+    ws: EmulatedWorkspace, state: TypeState, data: dict[str, Any], now: str, bits: int, status: str
 ) -> Row:
     """Store an item whose ``data`` is already valid."""
     ident = ws.next_id("items")

@@ -6,7 +6,7 @@ from typing import Any
 
 from .._context import Ctx, handles
 from .._problems import Problem, invalid
-from .._state import Workspace
+from .._state import EmulatedWorkspace
 from .._store import Row
 from ._common import (
     delete_row,
@@ -29,7 +29,9 @@ _NEW_TYPES = ("full", "standard", "viewer")
 _STATUSES = ("active", "inactive", "blocked")
 
 
-def add_member(ws: Workspace, body: dict[str, Any], now: str, *, owner: Row | None = None) -> Row:
+def add_member(
+    ws: EmulatedWorkspace, body: dict[str, Any], now: str, *, owner: Row | None = None
+) -> Row:
     """Add a member from a new-member body; ``owner`` (the owner's user) only for seeding."""
     require_str(body, "email")
     values = pick(

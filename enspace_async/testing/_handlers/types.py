@@ -7,7 +7,7 @@ from typing import Any
 
 from .._context import Ctx, handles
 from .._problems import Problem, invalid
-from .._state import TypeState, Workspace
+from .._state import EmulatedWorkspace, TypeState
 from .._store import Row
 from . import _shapes as shapes
 from ._common import count_rows, delete_row, list_rows, pick, require_str, update_row
@@ -41,7 +41,7 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "type"
 
 
-def add_type(ws: Workspace, body: dict[str, Any], now: str) -> Row:
+def add_type(ws: EmulatedWorkspace, body: dict[str, Any], now: str) -> Row:
     """Create a type in ``ws`` from a create body; a 400 or 409 when it does not fit."""
     require_str(body, "name")
     values = pick(body, {**_TYPE_KEYS, "slug": str})
@@ -67,7 +67,7 @@ def add_type(ws: Workspace, body: dict[str, Any], now: str) -> Row:
     return row
 
 
-def add_field(ws: Workspace, state: TypeState, body: dict[str, Any], now: str) -> Row:
+def add_field(ws: EmulatedWorkspace, state: TypeState, body: dict[str, Any], now: str) -> Row:
     """Create a field of a type from a create body (``name``, ``slug``, ``type``…)."""
     require_str(body, "name", "type")
     values = pick(body, {**_FIELD_KEYS, "slug": str, "refId": str})
@@ -108,7 +108,13 @@ def _options(value: Any) -> list[Any]:
 
 
 def add_form(
-    ws: Workspace, state: TypeState, name: str, fields: list[str], now: str, *, for_create: bool
+    ws: EmulatedWorkspace,
+    state: TypeState,
+    name: str,
+    fields: list[str],
+    now: str,
+    *,
+    for_create: bool,
 ) -> Row:
     """Add a form of a type listing the ``fields`` refIds."""
     row = {

@@ -6,7 +6,7 @@ from typing import Any
 
 from .._context import Ctx, handles
 from .._problems import invalid
-from .._state import Workspace
+from .._state import EmulatedWorkspace
 from .._store import Row
 from ._common import (
     delete_row,
@@ -27,7 +27,7 @@ serve_reads("quick_tasks", "task_id", "task")
 serve_reads("schedule_tasks", "task_id", "scheduled task", count=False)
 
 
-def add_flow(ws: Workspace, type_slug: str, name: str, stages: list[str], now: str) -> Row:
+def add_flow(ws: EmulatedWorkspace, type_slug: str, name: str, stages: list[str], now: str) -> Row:
     """Add a flow of type ``type_slug`` with one stage per name (the first is the start)."""
     state = ws.type_state(type_slug)
     if state is None:
@@ -63,7 +63,7 @@ def add_flow(ws: Workspace, type_slug: str, name: str, stages: list[str], now: s
     return flow
 
 
-def add_schedule_task(ws: Workspace, values: dict[str, Any], now: str) -> Row:
+def add_schedule_task(ws: EmulatedWorkspace, values: dict[str, Any], now: str) -> Row:
     """Add a scheduled task (read-only through the API)."""
     fields = {
         "item_reference": None,

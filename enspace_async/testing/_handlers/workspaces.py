@@ -7,7 +7,7 @@ from typing import Any
 from .._context import Ctx, handles
 from .._problems import Problem
 from .._query import parse_query
-from .._state import State, Workspace
+from .._state import EmulatedWorkspace, State
 from .._store import Row
 from . import _shapes as shapes
 from ._common import pick, require_str
@@ -17,7 +17,7 @@ from .types import slugify
 __all__ = ["add_workspace"]
 
 
-def add_workspace(state: State, body: dict[str, Any], now: str) -> Workspace:
+def add_workspace(state: State, body: dict[str, Any], now: str) -> EmulatedWorkspace:
     """Create a workspace, owned by the emulator's user."""
     require_str(body, "name")
     values = pick(body, {"name": str, "slug": str, "icon": str})
@@ -34,13 +34,13 @@ def add_workspace(state: State, body: dict[str, Any], now: str) -> Workspace:
         "updated_at": now,
     }
     state.workspace_rows.add(row)
-    ws = state.workspaces[slug] = Workspace(row)
+    ws = state.workspaces[slug] = EmulatedWorkspace(row)
     owner = state.user
     add_member(ws, {"email": owner["email"], **owner["meta"]}, now, owner=owner)
     return ws
 
 
-def _counts(ws: Workspace) -> dict[str, int]:
+def _counts(ws: EmulatedWorkspace) -> dict[str, int]:
     return {
         "types": len(ws.types),
         "items": sum(len(s.items) for s in ws.type_states.values()),

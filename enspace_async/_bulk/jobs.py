@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any
 from .._errors import ConfigurationError
 from .checkpoint import JournalHeader
 from .engine import JobOptions, Operation, run_job
-from .ops import EXISTING, Writer
 from .prevalidate import validated
 from .result import BulkResult
 from .rows import Rows
+from .writer import EXISTING, Writer
 
 if TYPE_CHECKING:
     from .._caller import ItemCalls

@@ -1,9 +1,11 @@
-"""The public API is controlled: sorted, complete ``__all__`` in every public module."""
+"""The public API is controlled: sorted, complete ``__all__`` in every public module, each name
+naming one thing."""
 
 from __future__ import annotations
 
 import importlib
 import inspect
+import itertools
 import types
 
 import pytest
@@ -13,6 +15,7 @@ PUBLIC_MODULES = [
     "enspace_async.models",
     "enspace_async.otel",
     "enspace_async.sync",
+    "enspace_async.testing",
     "enspace_async.transports",
 ]
 
@@ -21,7 +24,8 @@ PUBLIC_MODULES = [
 def test_all_is_sorted_unique_and_importable(name: str) -> None:
     module = importlib.import_module(name)
     exported = list(module.__all__)
-    assert exported == sorted(exported, key=lambda n: (n.startswith("_"), n))
+    # isort's order (ruff's RUF022): constants, then classes, then functions; dunders last.
+    assert exported == sorted(exported, key=_isort_order)
     assert len(set(exported)) == len(exported)
     for member in exported:
         assert hasattr(module, member), f"{name}.{member} is in __all__ but missing"
@@ -47,3 +51,27 @@ def test_public_callables_have_docstrings(name: str) -> None:
         value = getattr(module, member)
         if inspect.isclass(value) or inspect.isfunction(value):
             assert inspect.getdoc(value), f"{name}.{member} has no docstring"
+
+
+def _isort_order(name: str) -> tuple[int, str]:
+    if name.startswith("_"):
+        return (3, name)
+    if name.isupper() and len(name) > 1:
+        return (0, name)
+    return (1 if name[0].isupper() else 2, name)
+
+
+def test_no_public_name_means_two_things() -> None:
+    # One name per thing: the emulator's classes never share a name with the SDK's.
+    names = {
+        module: set(importlib.import_module(module).__all__)
+        for module in [*PUBLIC_MODULES, "enspace_async.redis"]
+    }
+    shared = [
+        (name, a, b)
+        for a, b in itertools.combinations(sorted(names), 2)
+        for name in sorted(names[a] & names[b])
+        if getattr(importlib.import_module(a), name)
+        is not getattr(importlib.import_module(b), name)
+    ]
+    assert shared == []
