@@ -5,6 +5,10 @@ plugin (``_enspace_async_pytest``, registered by the ``pytest11`` entry point).
 ``raw_api`` calls that emulator with plain aiohttp, so tests check the wire contract without
 going through the SDK.
 
+``emu`` is an emulator of the test's own, seeded as its ``emulator`` mark says (``pytestmark =
+pytest.mark.emulator(seed=7, types={"deals": FIELDS}, items=0)``), and ``client`` a client of
+it that retries without backoff (``helpers.FAST``); a module needing more defines its own.
+
 ``redis_url`` (a Redis for the whole run) and ``redis_server`` (a dedicated one a test may stop
 and start) are real ``redis-server`` processes (see ``benchmarks/_redis.py`` for where the binary
 comes from). Where there is none the Redis tests skip with one reason; ``ENSPACE_REQUIRE_REDIS=1``
@@ -21,12 +25,43 @@ import aiohttp
 import orjson
 import pytest
 import pytest_asyncio
+from helpers import FAST
 
 from benchmarks._redis import NoRedisError, RedisServer, redis_binary, running_redis
+from enspace_async import EnspaceClient
 from enspace_async.testing import EnspaceEmulator
 
 pytest_plugins = ["pytester"]
 REQUIRE_REDIS = "ENSPACE_REQUIRE_REDIS"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "emulator(seed=0, types={slug: fields}, items=0, **options): how the emu fixture "
+        "seeds its emulator (other options go to EnspaceEmulator)",
+    )
+
+
+@pytest_asyncio.fixture
+async def emu(request: pytest.FixtureRequest) -> AsyncIterator[EnspaceEmulator]:
+    """A started emulator, seeded as the test's ``emulator`` mark says: each of ``types``
+    (slug → fields, ``None`` for the demo fields) with ``items`` rows."""
+    mark = request.node.get_closest_marker("emulator")
+    options = dict(mark.kwargs) if mark is not None else {}
+    types: Mapping[str, Any] = options.pop("types", {})
+    items: int = options.pop("items", 0)
+    async with EnspaceEmulator(**options) as emulator:
+        for slug, fields in types.items():
+            emulator.seed_type(slug, fields=fields, items=items)
+        yield emulator
+
+
+@pytest_asyncio.fixture
+async def client(emu: EnspaceEmulator) -> AsyncIterator[EnspaceClient]:
+    """A client of ``emu`` that retries at once (:data:`helpers.FAST`)."""
+    async with emu.client(retry=FAST) as c:
+        yield c
 
 
 class RawApi:

@@ -8,13 +8,11 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
-import pytest_asyncio
 
-from enspace_async import BulkProgress, ConfigurationError, EnspaceClient, RetryPolicy
+from enspace_async import BulkProgress, ConfigurationError, EnspaceClient
 from enspace_async.testing import EnspaceEmulator
 
 FIELDS = {"code": "inputText", "name": "inputText", "amount": "EnlNumber"}
-FAST = RetryPolicy(backoff_base=0.0, max_backoff=0.0)
 
 
 def rows(count: int, start: int = 0) -> Iterator[dict[str, Any]]:
@@ -26,17 +24,7 @@ def codes(emu: EnspaceEmulator, slug: str = "deals") -> Counter[str]:
     return Counter(row["data"]["code"] for row in emu.items(slug))
 
 
-@pytest_asyncio.fixture
-async def emu() -> AsyncIterator[EnspaceEmulator]:
-    async with EnspaceEmulator(seed=7) as emulator:
-        emulator.seed_type("deals", fields=FIELDS)
-        yield emulator
-
-
-@pytest_asyncio.fixture
-async def client(emu: EnspaceEmulator) -> AsyncIterator[EnspaceClient]:
-    async with emu.client(retry=FAST) as c:
-        yield c
+pytestmark = pytest.mark.emulator(seed=7, types={"deals": FIELDS})
 
 
 def add_write_faults(emu: EnspaceEmulator) -> None:

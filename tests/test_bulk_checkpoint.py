@@ -13,13 +13,13 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+from helpers import FAST
 
-from enspace_async import BulkProgress, EnspaceClient, RetryPolicy
+from enspace_async import BulkProgress, EnspaceClient
 from enspace_async._bulk.checkpoint import DoneSet
 from enspace_async.testing import EnspaceEmulator
 
 FIELDS = {"code": "inputText", "amount": "EnlNumber"}
-FAST = RetryPolicy(backoff_base=0.0, max_backoff=0.0)
 TOTAL = 3000
 
 # The child imports with a checkpoint and SIGKILLs itself in the middle of the job.

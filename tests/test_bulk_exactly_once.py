@@ -13,13 +13,13 @@ import asyncio
 import random
 import sys
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
-import pytest_asyncio
+from helpers import FAST
 
 from enspace_async import (
     BulkProgress,
@@ -27,12 +27,10 @@ from enspace_async import (
     EnspaceClient,
     Request,
     Response,
-    RetryPolicy,
 )
 from enspace_async.testing import EnspaceEmulator
 
 FIELDS = {"code": "inputText", "amount": "EnlNumber"}
-FAST = RetryPolicy(backoff_base=0.0, max_backoff=0.0)
 CHILD = Path(__file__).with_name("bulk_child.py")
 
 
@@ -45,17 +43,7 @@ def codes(emu: EnspaceEmulator) -> Counter[str]:
     return Counter(row["data"]["code"] for row in emu.items("deals"))
 
 
-@pytest_asyncio.fixture
-async def emu() -> AsyncIterator[EnspaceEmulator]:
-    async with EnspaceEmulator(seed=12) as emulator:
-        emulator.seed_type("deals", fields=FIELDS)
-        yield emulator
-
-
-@pytest_asyncio.fixture
-async def client(emu: EnspaceEmulator) -> AsyncIterator[EnspaceClient]:
-    async with emu.client(retry=FAST) as c:
-        yield c
+pytestmark = pytest.mark.emulator(seed=12, types={"deals": FIELDS})
 
 
 # --- lookups -------------------------------------------------------------------------------

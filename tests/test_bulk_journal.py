@@ -9,21 +9,20 @@ import logging
 import signal
 import sys
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
-import pytest_asyncio
+from helpers import FAST
 
-from enspace_async import BulkProgress, ConfigurationError, EnspaceClient, RetryPolicy
+from enspace_async import BulkProgress, ConfigurationError, EnspaceClient
 from enspace_async._bulk.checkpoint import Journal
 from enspace_async._bulk.result import RowError
 from enspace_async.testing import EnspaceEmulator
 
 FIELDS = {"code": "inputText", "amount": "EnlNumber"}
-FAST = RetryPolicy(backoff_base=0.0, max_backoff=0.0)
 CHILD = Path(__file__).with_name("bulk_child.py")
 HEADER = {
     "op": "create",
@@ -47,17 +46,7 @@ def line(entry: dict[str, Any]) -> bytes:
     return orjson.dumps(entry) + b"\n"
 
 
-@pytest_asyncio.fixture
-async def emu() -> AsyncIterator[EnspaceEmulator]:
-    async with EnspaceEmulator(seed=4) as emulator:
-        emulator.seed_type("deals", fields=FIELDS)
-        yield emulator
-
-
-@pytest_asyncio.fixture
-async def client(emu: EnspaceEmulator) -> AsyncIterator[EnspaceClient]:
-    async with emu.client(retry=FAST) as c:
-        yield c
+pytestmark = pytest.mark.emulator(seed=4, types={"deals": FIELDS})
 
 
 async def cancel_after(job: Callable[[Any], Awaitable[Any]], done: int) -> None:

@@ -46,12 +46,9 @@ FIELDS = [
 COMMAND = ["codegen", "--type", "contratos", "--type", "firms=Firm"]
 
 
-@pytest_asyncio.fixture
-async def emu() -> AsyncIterator[EnspaceEmulator]:
-    async with EnspaceEmulator(seed=11) as emulator:
-        emulator.seed_type("firms", fields={"name": "inputText"})
-        emulator.seed_type("contratos", fields=FIELDS)
-        yield emulator
+pytestmark = pytest.mark.emulator(
+    seed=11, types={"firms": {"name": "inputText"}, "contratos": FIELDS}
+)
 
 
 async def invoke(emu: EnspaceEmulator, *args: str) -> Any:

@@ -9,6 +9,7 @@ import orjson
 import pytest
 import pytest_asyncio
 from conftest import RawApi
+from helpers import FakeTime
 
 from enspace_async.testing import EnspaceEmulator, Fault, Faults, RateLimit
 
@@ -187,23 +188,15 @@ def test_fault_specs_parse() -> None:
     assert not Fault("reset_before").applied
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest_asyncio.fixture
-async def limited() -> AsyncIterator[tuple[RawApi, Clock]]:
-    clock = Clock()
-    limit = RateLimit(per_second=0.5, burst=2, clock=clock)
+async def limited() -> AsyncIterator[tuple[RawApi, FakeTime]]:
+    time = FakeTime(100.0)
+    limit = RateLimit(per_second=0.5, burst=2, clock=time.clock)
     async with EnspaceEmulator(rate_limit=limit) as emu, aiohttp.ClientSession() as session:
-        yield RawApi(emu, session), clock
+        yield RawApi(emu, session), time
 
 
-async def test_rate_limit_answers_429_with_headers(limited: tuple[RawApi, Clock]) -> None:
+async def test_rate_limit_answers_429_with_headers(limited: tuple[RawApi, FakeTime]) -> None:
     api, clock = limited
     status, _, headers = await api.call("GET", "/ws/types")
     assert status == 200
@@ -218,7 +211,7 @@ async def test_rate_limit_answers_429_with_headers(limited: tuple[RawApi, Clock]
     assert (await api.call("GET", "/ws/types"))[0] == 200
 
 
-async def test_rate_limit_is_per_key(limited: tuple[RawApi, Clock]) -> None:
+async def test_rate_limit_is_per_key(limited: tuple[RawApi, FakeTime]) -> None:
     api, _ = limited
     other = api.emulator.add_api_key()
     for _ in range(3):
@@ -228,7 +221,7 @@ async def test_rate_limit_is_per_key(limited: tuple[RawApi, Clock]) -> None:
 
 async def test_rate_limit_headers_can_be_switched_off() -> None:
     limit = RateLimit(
-        per_second=1, retry_after_header=False, ratelimit_headers=False, clock=Clock()
+        per_second=1, retry_after_header=False, ratelimit_headers=False, clock=FakeTime().clock
     )
     async with EnspaceEmulator(rate_limit=limit) as emu, aiohttp.ClientSession() as session:
         api = RawApi(emu, session)

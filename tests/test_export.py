@@ -5,28 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import pickle
-from collections.abc import AsyncIterator
 
 import pytest
-import pytest_asyncio
 
-from enspace_async import ConfigurationError, EnspaceClient, ExportIncompleteError, RetryPolicy
+from enspace_async import ConfigurationError, EnspaceClient, ExportIncompleteError
 from enspace_async.testing import EnspaceEmulator
 
-FAST = RetryPolicy(backoff_base=0.0, max_backoff=0.0)
 FIELDS = {"code": "inputText", "amount": "EnlNumber"}
 
 
-@pytest_asyncio.fixture
-async def emu() -> AsyncIterator[EnspaceEmulator]:
-    async with EnspaceEmulator(seed=3) as emulator:
-        yield emulator
-
-
-@pytest_asyncio.fixture
-async def client(emu: EnspaceEmulator) -> AsyncIterator[EnspaceClient]:
-    async with emu.client(retry=FAST) as c:
-        yield c
+pytestmark = pytest.mark.emulator(seed=3)
 
 
 async def test_export_of_20000_items_is_complete_and_in_order(

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
+from helpers import FAST
 
 from enspace_async import (
     EnspaceError,
@@ -22,7 +23,6 @@ from enspace_async import (
 )
 from enspace_async.testing import EnspaceEmulator
 
-FAST = RetryPolicy(backoff_base=0.0, max_backoff=0.0)
 FIELDS = {"code": "inputText", "amount": "EnlNumber"}
 OURS = ("_Query.page", "_Query.count")
 

@@ -10,10 +10,10 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import pytest
-from resilience_time import VirtualTime
+from helpers import VirtualTime, no_sleep
 
 from enspace_async import RateLimiter, RetryPolicy, ServerError
 from enspace_async._observe import log_from_env, logger
@@ -23,15 +23,7 @@ SLUG = "contracts"
 ITEM = "GET /ws/types/{slug}/items/{ref}"
 
 
-async def no_sleep(_: float) -> None:
-    await asyncio.sleep(0)
-
-
-@pytest.fixture
-async def emu() -> AsyncIterator[EnspaceEmulator]:
-    async with EnspaceEmulator(seed=9) as emulator:
-        emulator.seed_type(SLUG, fields={"title": "inputText"}, items=5)
-        yield emulator
+pytestmark = pytest.mark.emulator(seed=9, types={SLUG: {"title": "inputText"}}, items=5)
 
 
 def lines(caplog: pytest.LogCaptureFixture, level: int) -> list[str]:

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Iterator
 
 import pytest
+from helpers import no_sleep
 
 from enspace_async import (
     Attempt,
@@ -33,10 +34,6 @@ def transport_of(outcomes: list[int | TransportError]) -> MockTransport:
         return MockTransport.reply(request, outcome, json={"n": 1})
 
     return MockTransport(handler)
-
-
-async def no_sleep(_: float) -> None:
-    return None
 
 
 def client_for(outcomes: list[int | TransportError], **kw: object) -> EnspaceClient:

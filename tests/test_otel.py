@@ -14,13 +14,14 @@ import re
 import subprocess
 import sys
 from asyncio.subprocess import PIPE
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import attrs
 import pytest
 from aiohttp import web
+from helpers import FakeTime, VirtualTime
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
@@ -28,7 +29,6 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
 from resilience_servers import serving
-from resilience_time import VirtualTime
 
 from enspace_async import (
     APIError,
@@ -96,26 +96,11 @@ def otel() -> Iterator[Otel]:
     meter_provider.shutdown()
 
 
-@pytest.fixture
-async def emu() -> AsyncIterator[EnspaceEmulator]:
-    async with EnspaceEmulator(seed=3) as emulator:
-        emulator.seed_type(SLUG, fields=FIELDS, items=30)
-        yield emulator
-
-
-class Sleeps:
-    """An injected sleep that records each wait and waits for none."""
-
-    def __init__(self) -> None:
-        self.waits: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        await asyncio.sleep(0)
+pytestmark = pytest.mark.emulator(seed=3, types={SLUG: FIELDS}, items=30)
 
 
 def client(emu: EnspaceEmulator, otel: Otel, **kwargs: Any) -> EnspaceClient:
-    kwargs.setdefault("sleep", Sleeps())
+    kwargs.setdefault("sleep", FakeTime().sleep)
     kwargs.setdefault("retry", RetryPolicy(jitter=lambda: JITTER))
     return emu.client(telemetry=otel.telemetry, **kwargs)
 
@@ -166,11 +151,11 @@ async def test_one_client_span_per_call_named_by_route_template(
 async def test_attempt_events_under_503_429_and_reset(emu: EnspaceEmulator, otel: Otel) -> None:
     ref = emu.items(SLUG)[0]["reference"]
     emu.faults.script("items.get", ["503", "429:0", "reset_before"])  # 429 with Retry-After: 0
-    sleeps = Sleeps()
-    async with asyncio.timeout(10), client(emu, otel, sleep=sleeps) as c:
+    time = FakeTime()
+    async with asyncio.timeout(10), client(emu, otel, sleep=time.sleep) as c:
         await c.items.get(SLUG, ref)
     (span,) = otel.finished()
-    assert sleeps.waits == [0.125, 0.25, 0.5]  # each retry's backoff, half its ceiling
+    assert time.slept == [0.125, 0.25, 0.5]  # each retry's backoff, half its ceiling
     assert without_durations(events(span)) == [
         {
             "enspace.attempt": 1,

@@ -17,12 +17,7 @@ import pytest_asyncio
 from enspace_async import ConfigurationError, EnspaceClient
 from enspace_async.testing import EnspaceEmulator
 
-
-@pytest_asyncio.fixture
-async def emu() -> AsyncIterator[EnspaceEmulator]:
-    async with EnspaceEmulator(seed=5) as emulator:
-        emulator.seed_type("t", fields={"code": "inputText"}, items=250)
-        yield emulator
+pytestmark = pytest.mark.emulator(seed=5, types={"t": {"code": "inputText"}}, items=250)
 
 
 @pytest_asyncio.fixture

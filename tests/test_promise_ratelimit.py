@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 import pytest_asyncio
 from aiohttp import web
+from helpers import VirtualTime
 from resilience_servers import serving
-from resilience_time import VirtualTime
 
 from enspace_async import (
     EnspaceClient,

@@ -13,8 +13,8 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_asyncio
 from aiohttp import web
+from helpers import VirtualTime
 from resilience_servers import serving
-from resilience_time import VirtualTime
 
 from enspace_async import (
     Attempt,

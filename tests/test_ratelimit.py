@@ -6,7 +6,7 @@ import asyncio
 import math
 
 import pytest
-from resilience_time import VirtualTime as FakeTime
+from helpers import VirtualTime as FakeTime
 
 from enspace_async import (
     EnspaceClient,

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 import orjson
 import pytest
+from helpers import no_sleep
 
 from enspace_async import (
     ConfigurationError,
@@ -22,15 +23,7 @@ from enspace_async.testing import EnspaceEmulator
 SLUG = "contracts"
 
 
-async def no_sleep(_: float) -> None:
-    await asyncio.sleep(0)
-
-
-@pytest.fixture
-async def emu() -> AsyncIterator[EnspaceEmulator]:
-    async with EnspaceEmulator(seed=5) as emulator:
-        emulator.seed_type(SLUG, fields={"title": "inputText"}, items=40)
-        yield emulator
+pytestmark = pytest.mark.emulator(seed=5, types={SLUG: {"title": "inputText"}}, items=40)
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import asyncio
 from collections import Counter
 from contextvars import ContextVar
 
-from resilience_time import VirtualTime
+from helpers import VirtualTime
 
 from enspace_async import Attempt, Hooks, RetryPolicy
 from enspace_async.testing import EnspaceEmulator, RateLimit

@@ -9,6 +9,7 @@ from email.utils import formatdate
 from typing import Any
 
 import pytest
+from helpers import FakeTime
 from test_outcome import FAILURES  # the method x failure table of _outcome
 
 from enspace_async import (
@@ -33,21 +34,6 @@ from enspace_async._time import DeadlineExceeded
 from enspace_async.transports import MockTransport
 
 KEY = "en.retrytestkey0000000000000000000000"
-
-
-class FakeTime:
-    """A monotonic clock that only moves when the code under test sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.slept: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(round(seconds, 6))
-        self.now += seconds
 
 
 Outcome = int | TransportError | tuple[int, dict[str, str]]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from helpers import no_sleep
 
 from enspace_async import (
     ConnectError,
@@ -20,10 +21,6 @@ from enspace_async.testing import EnspaceEmulator
 from enspace_async.transports import MockTransport
 
 NOT_FOUND = {"statusCode": 404, "error": "Not Found", "message": "item not found"}
-
-
-async def no_sleep(seconds: float) -> None:
-    return None
 
 
 def scripted(*outcomes: TransportError | int) -> tuple[MockTransport, list[str]]:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from helpers import FAST
 
 from enspace_async import (
     BulkProgress,
@@ -31,7 +32,6 @@ from enspace_async import (
     ConfigurationError,
     NotFoundError,
     RequestTimeout,
-    RetryPolicy,
     ServerError,
     SyncEnspaceClient,
 )
@@ -42,7 +42,6 @@ from enspace_async.transports import AiohttpTransport
 
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[1]
-FAST = RetryPolicy(backoff_base=0.0, max_backoff=0.0)
 WAIT = 20.0  # seconds any one step may take before the test fails instead of hanging
 
 
