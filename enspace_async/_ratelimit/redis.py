@@ -22,7 +22,7 @@ import math
 import time
 from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import Literal, Self, TypeVar
+from typing import Literal, Self, TypeVar, Unpack
 
 import attrs
 from redis.asyncio import Redis
@@ -33,14 +33,15 @@ from redis.retry import Retry
 from .._errors import ConfigurationError, EnspaceError
 from .._middleware.retry import DEFAULT_BUDGET, LocalRetryBudget
 from .._protocol.ratesignal import RateSignal
+from .._time import Clock
 from . import scripts
+from .algorithm import Tuning, TuningOptions
 from .health import Health, describe
-from .local import LocalLimiterBackend
+from .local import LocalLimiterBackend, log_cut
 
 __all__ = ["LimiterUnavailableError", "RedisLimiter"]
 
 T = TypeVar("T")
-Clock = Callable[[], float]
 _FAILURES = (RedisError, OSError, TimeoutError)
 
 
@@ -55,43 +56,6 @@ class _Down:
 
 
 _DOWN = _Down()
-
-
-@attrs.frozen
-class _Rate:
-    """The rate options, as the scripts and the local fallback take them."""
-
-    min_rate: float
-    burst: int
-    adaptive: bool
-    backoff: float
-    increase: float
-    low_water: float
-    cooldown: float
-
-    def script_args(self, max_rate: float | None, ttl_ms: str) -> list[str]:
-        """``ARGV[1..9]`` of every rate script (see :mod:`enspace_async._ratelimit.scripts`)."""
-        numbers = (self.backoff, self.increase, self.low_water, self.cooldown)
-        return [
-            "-1" if max_rate is None else repr(float(max_rate)),
-            *(repr(float(x)) for x in (self.min_rate, max(1, self.burst))),
-            "1" if self.adaptive else "0",
-            *(repr(float(x)) for x in numbers),
-            ttl_ms,
-        ]
-
-    def local(self, rate: float | None) -> LocalLimiterBackend:
-        """An in-process limiter with these options and the ceiling ``rate``."""
-        return LocalLimiterBackend(
-            rate,
-            min_rate=min(self.min_rate, rate or self.min_rate),
-            burst=self.burst,
-            adaptive=self.adaptive,
-            backoff=self.backoff,
-            increase=self.increase,
-            low_water=self.low_water,
-            cooldown=self.cooldown,
-        )
 
 
 class RedisLimiter:
@@ -114,13 +78,6 @@ class RedisLimiter:
             adapts from 429s only.
         expected_workers: how many processes share the key; without Redis each one runs at
             ``max_rate / expected_workers`` with that share of the retry budget.
-        burst: requests that may go at once after an idle spell.
-        min_rate: the rate is never cut below this.
-        adaptive: adapt to 429s (see :class:`~enspace_async.LocalLimiterBackend`).
-        backoff: the share of the accepted rate kept on a 429.
-        increase: requests per second added per success.
-        low_water: the share of the server's limit below which the rate stops growing.
-        cooldown: seconds after a cut during which further 429s do not cut again.
         retry_budget: the capacity of the shared retry budget.
         fallback: ``"local"`` (keep going on a local limiter) or ``"raise"``.
         timeout: seconds each Redis call may take before Redis counts as unavailable.
@@ -129,6 +86,12 @@ class RedisLimiter:
         namespace: the prefix of the Redis keys.
         ttl: seconds an idle key's state is kept.
         clock: the monotonic clock that schedules probes (tests inject one).
+        redis_time: time the shared state with Redis' ``TIME``, the one clock every worker on
+            every machine shares. ``False`` times it with the ``now`` each call passes: for
+            tests that drive a virtual clock, or workers on one machine's monotonic clock.
+        **options: ``min_rate``, ``burst``, ``adaptive``, ``backoff``, ``increase``,
+            ``low_water``, ``cooldown``, as for :class:`~enspace_async.LocalLimiterBackend`
+            (see :class:`~enspace_async._ratelimit.algorithm.Tuning`).
     """
 
     def __init__(
@@ -138,13 +101,6 @@ class RedisLimiter:
         *,
         max_rate: float | None = None,
         expected_workers: int = 4,
-        burst: int = 1,
-        min_rate: float = 1.0,
-        adaptive: bool = True,
-        backoff: float = 0.95,
-        increase: float = 0.05,
-        low_water: float = 0.2,
-        cooldown: float = 1.0,
         retry_budget: int = DEFAULT_BUDGET,
         fallback: Literal["local", "raise"] = "local",
         timeout: float = 0.5,
@@ -153,21 +109,27 @@ class RedisLimiter:
         namespace: str = "enspace",
         ttl: float = 3600.0,
         clock: Clock = time.monotonic,
+        redis_time: bool = True,
+        **options: Unpack[TuningOptions],
     ):
-        _check(api_key, max_rate, expected_workers, fallback)
+        _check(api_key, expected_workers, fallback)
+        tuning = Tuning.of(max_rate, options)
         self._owns = isinstance(redis, str)
         self.redis = _connect(redis, timeout) if isinstance(redis, str) else redis
         digest = hashlib.sha256(api_key.encode()).hexdigest()[:32]
-        self.keys = (f"{namespace}:{{{digest}}}:rate", f"{namespace}:{{{digest}}}:retry")
-        rate = _Rate(min_rate, burst, adaptive, backoff, increase, low_water, cooldown)
+        # ':limit', not the ':rate' of earlier versions, whose fields these scripts would misread.
+        self.keys = (f"{namespace}:{{{digest}}}:limit", f"{namespace}:{{{digest}}}:retry")
         ttl_ms = str(max(1, round(ttl * 1000)))
-        self._settings = rate.script_args(max_rate, ttl_ms)
+        self.tuning = tuning
+        self._settings = _tuning_args(tuning, ttl_ms)
+        self._redis_time = redis_time
         self._capacity, self._ttl_ms = max(1, retry_budget), ttl_ms
         self._reserve = self.redis.register_script(scripts.RESERVE)
         self._feedback = self.redis.register_script(scripts.FEEDBACK)
         self._withdraw = self.redis.register_script(scripts.BUDGET_WITHDRAW)
         self._deposit = self.redis.register_script(scripts.BUDGET_DEPOSIT)
-        self.local = rate.local(None if max_rate is None else max_rate / expected_workers)
+        share = None if max_rate is None else max_rate / expected_workers
+        self.local = LocalLimiterBackend(tuning=attrs.evolve(tuning, max_rate=share))
         self.local_budget = LocalRetryBudget(max(1, retry_budget // expected_workers))
         self._fallback = fallback
         self._timeout = timeout
@@ -203,7 +165,7 @@ class RedisLimiter:
     async def reserve(self, now: float, max_wait: float = math.inf) -> tuple[float, int]:
         """Take the next send slot unless it is more than ``max_wait`` away; return
         (seconds to wait, epoch). A wait above ``max_wait`` means no slot was taken."""
-        args = [*self._settings, repr(max_wait) if max_wait < math.inf else ""]
+        args = [*self._settings, self._now(now), repr(max_wait) if max_wait < math.inf else ""]
         result = await self._call(lambda: self._reserve(self.keys[:1], args))
         if isinstance(result, _Down):
             wait, epoch = await self.local.reserve(now, max_wait)
@@ -219,10 +181,18 @@ class RedisLimiter:
 
     async def feedback(self, now: float, signal: RateSignal) -> None:
         """Report one answer to the shared state (or to the local fallback)."""
-        args = [*self._settings, *_signal_args(signal)]
+        args = [*self._settings, self._now(now), *_signal_args(signal)]
         result = await self._call(lambda: self._feedback(self.keys[:1], args))
         if isinstance(result, _Down):
             await self.local.feedback(now, signal)
+            return
+        before, after = float(result[0]), float(result[1])
+        if after < before:
+            log_cut(before, after)
+
+    def _now(self, now: float) -> str:
+        """The scripts' ``now``: empty for Redis' ``TIME``."""
+        return "" if self._redis_time else repr(float(now))
 
     # RetryBudget
 
@@ -249,8 +219,7 @@ class RedisLimiter:
                 inspects the shared state).
         """
         value = await self.redis.hget(self.keys[0], "rate")
-        rate = float(value) if value is not None else float(self._settings[0])
-        return float("inf") if rate < 0 else rate
+        return float(value) if value is not None else self.tuning.ceiling
 
     # Availability
 
@@ -290,11 +259,9 @@ class RedisLimiter:
                 await self.redis.connection_pool.disconnect()
 
 
-def _check(api_key: str, max_rate: float | None, workers: int, fallback: str) -> None:
+def _check(api_key: str, workers: int, fallback: str) -> None:
     if not api_key:
         raise ConfigurationError("api_key is required: the shared state is kept per API key")
-    if max_rate is not None and max_rate <= 0:
-        raise ConfigurationError(f"max_rate must be positive, got {max_rate!r}")
     if workers < 1:
         raise ConfigurationError(f"expected_workers must be at least 1, got {workers}")
     if fallback not in ("local", "raise"):
@@ -310,6 +277,19 @@ def _connect(url: str, timeout: float) -> Redis:
         socket_connect_timeout=2 * timeout,
         retry=Retry(NoBackoff(), 1),
     )
+
+
+def _tuning_args(tuning: Tuning, ttl_ms: str) -> list[str]:
+    """``ARGV[1..9]`` of both rate scripts (see :mod:`enspace_async._ratelimit.scripts`)."""
+    numbers = (tuning.backoff, tuning.increase, tuning.low_water, tuning.cooldown)
+    return [
+        repr(tuning.ceiling),
+        repr(float(tuning.floor)),
+        str(tuning.burst),
+        "1" if tuning.adaptive else "0",
+        *(repr(float(x)) for x in numbers),
+        ttl_ms,
+    ]
 
 
 def _signal_args(signal: RateSignal) -> list[str]:

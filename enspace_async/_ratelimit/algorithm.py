@@ -1,0 +1,272 @@
+"""The limiter's algorithm, written once: pure functions of (tuning, state, now, event).
+
+Two events change the state of one rate limit: a caller **reserves** a send slot
+(:func:`reserve` → the new state and how long to wait), and an answer is **reported**
+(:func:`feedback` → the new state). Both are pure: no clock, no I/O, no mutation. The
+in-process :class:`~enspace_async.LocalLimiterBackend` runs them; the Lua scripts of
+:mod:`enspace_async._ratelimit.scripts` implement them statement for statement, and
+``tests/test_limiter_differential.py`` drives both with the same seeded sequences and asserts
+the same waits, epochs and rates at every step.
+
+The rules:
+
+* **Pacing** is a GCRA token bucket: slots ``1 / rate`` apart, ``burst`` of them at once after
+  an idle spell, none before a pause ends. A slot further away than the caller's ``max_wait``
+  is not taken. An unlimited rate (``inf``) paces nobody.
+* **A 429 cuts** the rate to ``backoff`` times the rate the server accepted: the successes of
+  the last second; before a full second, the successes so far over the time since the first
+  (at least :data:`COLD_WINDOW`). After a cut made before a full second of history, the next
+  429 (``2 * COLD_WINDOW`` on) re-measures once, from the successes since that cut: the
+  server's refill rate without its opening burst. Other 429s within ``cooldown`` of a cut
+  answer requests sent before it and do not cut again. Never below ``min_rate``.
+* **No rate is invented**: a 429 with nothing to measure (no success yet, or the first ones
+  less than :data:`COLD_WINDOW` ago) leaves an unlimited rate unlimited (a ceiling is still
+  cut from); it only marks the time, so the next 429 measures the refill rate since.
+* **A pause** (:attr:`~enspace_async.RateSignal.pause`, decided from the headers in Python)
+  holds every caller until it ends, and opens a new epoch.
+* **Growth**: each success adds ``increase`` requests per second, doubled for every second of
+  unbroken growth (at most ``2 ** MAX_BOOST`` times), up to the ceiling, unless the server's
+  ``X-RateLimit-Remaining`` shows ``low_water`` of its limit or less left: then the rate holds
+  and the doubling starts over. A rate risen to :data:`EPOCH_GROWTH` times the one its epoch
+  began with opens a new epoch, so callers queued on slow slots reserve again.
+* The **epoch** is the version callers compare after waiting: a cut, a pause or that growth
+  changes it, and a caller whose epoch is stale reserves anew.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple, TypedDict
+
+import attrs
+
+from .._errors import ConfigurationError
+from .._protocol.ratesignal import RateSignal
+
+__all__ = [
+    "COLD_WINDOW",
+    "EPOCH_GROWTH",
+    "MAX_BOOST",
+    "State",
+    "Tuning",
+    "TuningOptions",
+    "feedback",
+    "reserve",
+]
+
+COLD_WINDOW = 0.05
+"""The shortest span over which successes are turned into a rate (seconds)."""
+MAX_BOOST = 4
+"""The growth step doubles at most this many times (16 times ``increase``)."""
+EPOCH_GROWTH = 1.25
+"""A rate grown by this factor since its epoch began opens a new epoch."""
+INF = math.inf
+
+
+def _positive(_: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if not value > 0:
+        raise ConfigurationError(f"{attribute.name} must be positive, got {value!r}")
+
+
+def _share(_: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if not 0 <= value <= 1:
+        raise ConfigurationError(f"{attribute.name} must be between 0 and 1, got {value!r}")
+
+
+def _not_negative(_: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if not value >= 0:
+        raise ConfigurationError(f"{attribute.name} must be 0 or more, got {value!r}")
+
+
+def _ceiling(_: object, attribute: attrs.Attribute[float | None], value: float | None) -> None:
+    if value is not None and not value > 0:
+        raise ConfigurationError(f"max_rate must be positive, got {value!r}")
+
+
+def _burst(_: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if not value >= 1:
+        raise ConfigurationError(f"burst must be at least 1, got {value!r}")
+
+
+@attrs.frozen
+class Tuning:
+    """How one rate limit adapts; the local and the Redis backend take the same value.
+
+    Attributes:
+        max_rate: the ceiling in requests per second; ``None`` starts unlimited and only
+            limits after a 429 it can measure a rate from.
+        min_rate: the rate is never cut below this (nor above the ceiling).
+        burst: requests that may go at once after an idle spell.
+        adaptive: adapt to 429s; ``False`` keeps the ceiling fixed (pauses still apply).
+        backoff: the share of the accepted rate kept on a 429.
+        increase: requests per second added per success.
+        low_water: the share of the server's limit at or below which the rate stops growing.
+        cooldown: seconds after a cut during which further 429s (answers to requests sent
+            before the cut) do not cut again.
+    """
+
+    max_rate: float | None = attrs.field(default=None, validator=_ceiling)
+    min_rate: float = attrs.field(default=1.0, validator=_positive)
+    burst: int = attrs.field(default=1, validator=_burst)
+    adaptive: bool = True
+    backoff: float = attrs.field(default=0.95, validator=[_positive, _share])
+    increase: float = attrs.field(default=0.05, validator=_not_negative)
+    low_water: float = attrs.field(default=0.2, validator=_share)
+    cooldown: float = attrs.field(default=1.0, validator=_not_negative)
+
+    @classmethod
+    def of(cls, max_rate: float | None, options: TuningOptions) -> Tuning:
+        """Build from keyword options, refusing a name that is not a tuning option."""
+        known = TuningOptions.__optional_keys__
+        unknown = sorted(set(options) - known)
+        if unknown:
+            names = ", ".join(sorted(known))
+            raise ConfigurationError(f"unknown limiter option {unknown[0]!r}; choose from {names}")
+        return cls(max_rate, **options)
+
+    @property
+    def ceiling(self) -> float:
+        """The ceiling as a number (``inf``: none)."""
+        return INF if self.max_rate is None else float(self.max_rate)
+
+    @property
+    def floor(self) -> float:
+        """The lowest rate a cut leaves."""
+        return min(self.min_rate, self.ceiling)
+
+    def start(self) -> State:
+        """The state of a limit nobody has used yet."""
+        rate = self.ceiling
+        return State(rate, -INF, -INF, 0, rate, -INF, False, 0, -INF, 0, 0.0, INF)
+
+
+class TuningOptions(TypedDict, total=False):
+    """The keyword options of :class:`Tuning` besides ``max_rate`` (see its attributes)."""
+
+    min_rate: float
+    burst: int
+    adaptive: bool
+    backoff: float
+    increase: float
+    low_water: float
+    cooldown: float
+
+
+class State(NamedTuple):
+    """The state of one rate limit (a named tuple: the in-process backend makes one or two per
+    request, and a tuple is the cheapest immutable value to make).
+
+    Attributes:
+        rate: requests per second (``inf``: unlimited).
+        next: the earliest free send slot.
+        blocked: every caller waits until then (a pause).
+        epoch: the version callers compare after waiting.
+        epoch_rate: the rate the epoch began with.
+        cut_at: when the last cut (or 429 with nothing to measure) was.
+        cold: that cut came before a full second of history: the next 429 re-measures.
+        ok_at_cut: the successes of the window at that cut.
+        win_start: when the current window of successes began.
+        win_ok: the successes of the current window.
+        prev_rate: the successes per second of the previous window (0: none yet).
+        growing_since: when the unbroken growth began (``inf``: not growing).
+    """
+
+    rate: float
+    next: float
+    blocked: float
+    epoch: int
+    epoch_rate: float
+    cut_at: float
+    cold: bool
+    ok_at_cut: int
+    win_start: float
+    win_ok: int
+    prev_rate: float
+    growing_since: float
+
+
+def reserve(tuning: Tuning, state: State, now: float, max_wait: float = INF) -> tuple[State, float]:
+    """Take the next send slot unless it is more than ``max_wait`` away (then none is taken).
+
+    Returns:
+        The new state and the seconds to wait for the slot; the epoch is ``state.epoch``.
+    """
+    rate = state.rate
+    if rate == INF:
+        return state, max(state.blocked - now, 0.0)
+    interval = 1.0 / rate
+    slot = max(state.next, now - (tuning.burst - 1) * interval, state.blocked)
+    wait = max(slot - now, 0.0)
+    if wait > max_wait:
+        return state, wait
+    return state._replace(next=slot + interval), wait
+
+
+def feedback(tuning: Tuning, state: State, now: float, signal: RateSignal) -> State:
+    """Adapt to one answer: a success (with any rate-limit headers) or a 429."""
+    if signal.throttled:
+        return _throttled(tuning, state, now, signal.pause)
+    return _succeeded(tuning, state, now, signal)
+
+
+def _succeeded(tuning: Tuning, state: State, now: float, signal: RateSignal) -> State:
+    win_start, win_ok, prev_rate = state.win_start, state.win_ok, state.prev_rate
+    elapsed = now - win_start
+    if elapsed >= 1.0:
+        prev_rate = win_ok / elapsed if elapsed < INF else 0.0
+        win_start, win_ok = now, 0
+    state = state._replace(win_start=win_start, win_ok=win_ok + 1, prev_rate=prev_rate)
+    if not tuning.adaptive or state.rate >= tuning.ceiling:
+        return state
+    remaining = signal.remaining
+    if remaining is not None and remaining <= tuning.low_water * (signal.limit or 0):
+        return state._replace(growing_since=INF)  # the server's window runs low: hold
+    since = now if state.growing_since == INF else state.growing_since
+    # The step doubles with every second of unbroken growth (capped), so a rate cut too deep
+    # by an early estimate recovers in seconds, while a hold or a cut resets it.
+    boost = 2.0 ** max(0, min(math.floor(now - since), MAX_BOOST))
+    rate = min(tuning.ceiling, state.rate + tuning.increase * boost)
+    state = state._replace(rate=rate, growing_since=since)
+    if rate >= state.epoch_rate * EPOCH_GROWTH:
+        return _new_epoch(state, now)
+    return state
+
+
+def _new_epoch(state: State, now: float) -> State:
+    return state._replace(
+        epoch=state.epoch + 1, epoch_rate=state.rate, next=max(now, state.blocked)
+    )
+
+
+def _throttled(tuning: Tuning, state: State, now: float, pause: float) -> State:
+    until = now + pause
+    if pause > 0 and until > state.blocked:
+        state = state._replace(blocked=until, next=max(state.next, until), epoch=state.epoch + 1)
+    # After a cut made before a full second of history, 429s soon re-measure the rate.
+    cold = state.cold and state.prev_rate == 0.0
+    cooldown = 2 * COLD_WINDOW if cold else tuning.cooldown
+    if tuning.adaptive and now >= state.cut_at + cooldown:
+        return _cut(tuning, state, now)
+    return state
+
+
+def accepted_rate(state: State, now: float) -> float:
+    """The successes per second the server accepted lately; 0 when there is nothing to
+    measure (see the module docstring)."""
+    if state.cold and state.prev_rate == 0.0:
+        # The cut emptied the server's bucket: what got through since came at its refill rate.
+        return (state.win_ok - state.ok_at_cut) / max(now - state.cut_at, COLD_WINDOW)
+    elapsed = min(max(now - state.win_start, 0.0), 1.0)
+    if state.prev_rate == 0.0:
+        return state.win_ok / max(elapsed, COLD_WINDOW)
+    return state.prev_rate * (1.0 - elapsed) + state.win_ok
+
+
+def _cut(tuning: Tuning, state: State, now: float) -> State:
+    accepted = accepted_rate(state, now)
+    base = min(state.rate, accepted) if accepted > 0 else state.rate
+    state = state._replace(cut_at=now, cold=state.prev_rate == 0.0, ok_at_cut=state.win_ok)
+    if base == INF:
+        return state  # nothing to learn a rate from: pauses and the calls' backoff act
+    rate = max(tuning.floor, base * tuning.backoff)
+    return _new_epoch(state._replace(rate=rate, growing_since=INF), now)
