@@ -16,7 +16,7 @@ import os
 import time
 from collections.abc import Mapping, Sequence
 from types import TracebackType
-from typing import Any, Self, TypeVar, overload
+from typing import Any, Self
 
 import attrs
 import orjson
@@ -51,7 +51,6 @@ from .transports import AiohttpTransport, Transport
 
 __all__ = ["EnspaceClient"]
 
-T = TypeVar("T")
 DEFAULT_TIMEOUT = Timeout()
 _ENV_URL, _ENV_WORKSPACE = "ENSPACE_API_URL", "ENSPACE_WORKSPACE_ID"
 
@@ -306,28 +305,6 @@ class EnspaceClient(ResourceAccess):
         custom = Route("custom", method.upper(), path, workspace_scoped)
         return await self._exchange(custom, path, encode_params(params), json, into)
 
-    @overload
-    async def _call(
-        self,
-        name: str,
-        path_values: Mapping[str, str | int] | None = None,
-        *,
-        query: Query | None = None,
-        json: Any = None,
-        into: type[T],
-    ) -> T: ...
-
-    @overload
-    async def _call(
-        self,
-        name: str,
-        path_values: Mapping[str, str | int] | None = None,
-        *,
-        query: Query | None = None,
-        json: Any = None,
-        into: None = None,
-    ) -> Any: ...
-
     async def _call(
         self,
         name: str,
@@ -337,7 +314,11 @@ class EnspaceClient(ResourceAccess):
         json: Any = None,
         into: Any = None,
     ) -> Any:
-        """Call the route ``name`` of the route table; the path every resource method takes."""
+        """Call the route ``name`` of the route table; the path every resource method takes.
+
+        Typed for its callers by :class:`~enspace_async._caller.Caller` (``into=Item`` gives
+        an ``Item``), the only type they see the client as.
+        """
         target = route(name)
         path = target.path(**(path_values or {}))
         return await self._exchange(target, path, query or [], json, into)
