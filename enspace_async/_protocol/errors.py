@@ -36,6 +36,7 @@ _BY_STATUS: dict[int, type[APIError]] = {
     429: RateLimitError,
 }
 
+
 def error_from_response(status: int, headers: Mapping[str, str], content: bytes) -> APIError:
     """Build the error for a non-2xx response from its ``{statusCode, error, message}`` body.
 
