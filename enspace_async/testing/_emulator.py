@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self
 
@@ -14,6 +14,7 @@ from aiohttp import web
 from .._client import EnspaceClient
 from .._converter import dumps
 from .._errors import ConfigurationError
+from .._time import Sleep
 from ._context import HANDLERS
 from ._demo import field_specs, value_maker
 from ._faults import Faults
@@ -70,7 +71,7 @@ class EnspaceEmulator:
         host: str = "127.0.0.1",
         port: int = 0,
         log_limit: int | None = 100_000,
-        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+        sleep: Sleep = asyncio.sleep,
         shapes: str = "served",
     ):
         self.state = State(seed, log_limit, shapes)

@@ -8,13 +8,13 @@ Order of checks for one request: route (404) → injected fault → key (401) �
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
 from aiohttp import web
 
 from .._protocol.routes import ROUTES, Route
+from .._time import Sleep
 from ._context import HANDLERS, Ctx
 from ._faults import Fault, Faults
 from ._problems import Problem, error_body
@@ -25,7 +25,6 @@ __all__ = ["Dispatcher"]
 
 _SCOPE = {"GET": "read", "HEAD": "read", "POST": "write", "PUT": "write", "DELETE": "delete"}
 _JSON = "application/json"
-Sleep = Callable[[float], Awaitable[Any]]
 
 
 def _routes_by_method() -> dict[str, list[Route]]:
