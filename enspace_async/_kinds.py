@@ -34,6 +34,7 @@ Load = Callable[[Any], Any]
 #: The loader of every registered model, filled by ``models._wire.register``.
 MODELS: dict[type, Load] = {}
 _EPOCH_MS = 10**11  # a larger epoch number is milliseconds (1e11 seconds is the year 5138)
+_from_iso = datetime.fromisoformat
 
 
 class Misfit(Exception):
@@ -124,9 +125,11 @@ def load_datetime(value: Any) -> datetime:
     """ISO-8601 text or an epoch number (seconds, or milliseconds) as an aware UTC datetime."""
     if type(value) is str:
         try:
-            parsed = datetime.fromisoformat(value)
+            parsed = _from_iso(value)
         except ValueError:
             raise Misfit("an ISO-8601 timestamp", value) from None
+        if parsed.tzinfo is UTC:  # the wire form, "…Z": already what we return
+            return parsed
     elif type(value) in (int, float):
         seconds = value / 1000 if abs(value) > _EPOCH_MS else value
         try:
@@ -138,15 +141,16 @@ def load_datetime(value: Any) -> datetime:
     else:
         raise Misfit("a timestamp", value)
     zone = parsed.tzinfo
-    if zone is UTC:  # the wire form, "…Z"
+    if zone is UTC:
         return parsed
     return parsed.replace(tzinfo=UTC) if zone is None else parsed.astimezone(UTC)
 
 
 def _load_object(value: Any) -> dict[str, Any]:
-    # A C-level copy: JSON object keys are strings and the values stay as parsed.
+    # Kept, not copied: the parsed body belongs to this decode alone (``Item.data`` of a page
+    # is the dict orjson built), and JSON object keys are strings already.
     if type(value) is dict:
-        return dict(value)
+        return value
     raise Misfit("an object", value)
 
 

@@ -118,17 +118,19 @@ def _loader(cls: type, from_id: bool) -> Load:
         steps, known = plan
         kwargs: dict[str, Any] = {}
         misfits: dict[str, Any] | None = None
-        found, second = 0, None
+        absent, second = 0, None
+        get = value.get
         for key, alt, name, fit, identity, nullable in steps:
-            sent = value.get(key, _MISSING)
-            if sent is _MISSING and alt is not None and alt in value:
-                sent, key = value[alt], alt
-                second = alt
+            sent = get(key, _MISSING)
             if sent is _MISSING:
-                if identity:
+                if alt is not None and alt in value:
+                    sent, key = value[alt], alt
+                    second = alt
+                elif identity:
                     raise Misfit(f"{cls.__name__}.{name}", None, missing=True).at(f".{key}")
-                continue
-            found += 1
+                else:
+                    absent += 1
+                    continue
             if sent is None and not identity:
                 if nullable:
                     kwargs[name] = None
@@ -143,7 +145,7 @@ def _loader(cls: type, from_id: bool) -> Load:
                 if misfits is None:
                     misfits = {}
                 misfits[key] = sent
-        if found != len(value):
+        if len(steps) - absent != len(value):  # keys the model does not declare
             rest = {k: v for k, v in value.items() if k not in known and k != second}
             misfits = {**rest, **(misfits or {})}
         if misfits:
