@@ -28,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack
 from typing import Any
 
@@ -41,6 +41,7 @@ from enspace_async._converter import decode
 from enspace_async.models import Item
 from enspace_async.transports import AiohttpTransport
 
+from . import _instructions
 from ._server import Server, emulator
 from ._timing import median
 
@@ -54,63 +55,92 @@ TARGET_TELEMETRY = 1.15
 TRANSPORT = "AiohttpTransport.send + decode"
 TELEMETRY = "enspace-async + OpenTelemetry"
 API_ONLY = "enspace-async + OpenTelemetry API only"
+OURS = "enspace-async"
+CONTENDERS = (OURS, TELEMETRY, API_ONLY, TRANSPORT, "raw aiohttp", "httpx")
 Send = Callable[[], Awaitable[Any]]
 
 
-async def _contenders(server: Server, pool: int, stack: AsyncExitStack) -> dict[str, Send]:
-    client = await stack.enter_async_context(
-        server.client(transport=AiohttpTransport(pool_size=pool))
-    )
-    traced = await stack.enter_async_context(
-        server.client(transport=AiohttpTransport(pool_size=pool), telemetry=_telemetry(stack))
-    )
-    api_only = await stack.enter_async_context(
-        server.client(transport=AiohttpTransport(pool_size=pool), telemetry=_api_only())
-    )
-    reference = (await client.items.list(SLUG, page_size=1).collect(limit=1))[0].reference
+async def _contenders(
+    server: Server, pool: int, stack: AsyncExitStack, names: Sequence[str] = CONTENDERS
+) -> dict[str, Send]:
+    """Build the named contenders, each on its own pool of ``pool`` connections."""
+    probe = await stack.enter_async_context(server.client())
+    reference = (await probe.items.list(SLUG, page_size=1).collect(limit=1))[0].reference
     url = f"{server.url}/ws/types/{SLUG}/items/{reference}"
-    headers = server.headers()
-    session = await stack.enter_async_context(
-        aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=pool))
+    built: dict[str, Send] = {}
+    for name in names:
+        built[name] = await _BUILDERS[name](server, pool, stack, url)
+    return built
+
+
+async def _ours(server: Server, pool: int, stack: AsyncExitStack, url: str, **options: Any) -> Send:
+    client = await stack.enter_async_context(
+        server.client(transport=AiohttpTransport(pool_size=pool), **options)
     )
-    limits = httpx.Limits(max_connections=pool, max_keepalive_connections=pool)
-    hx = await stack.enter_async_context(httpx.AsyncClient(limits=limits))
-    transport = AiohttpTransport(pool_size=pool)
-    stack.push_async_callback(transport.aclose)
-    transport_headers = {**headers, "user-agent": "enspace-async"}
+    reference = url.rsplit("/", 1)[1]
 
     async def ours() -> Any:
         return await client.items.get(SLUG, reference)
 
-    async def ours_traced() -> Any:
-        return await traced.items.get(SLUG, reference)
+    return ours
 
-    async def ours_api_only() -> Any:
-        return await api_only.items.get(SLUG, reference)
+
+async def _ours_traced(server: Server, pool: int, stack: AsyncExitStack, url: str) -> Send:
+    return await _ours(server, pool, stack, url, telemetry=_telemetry(stack))
+
+
+async def _ours_api_only(server: Server, pool: int, stack: AsyncExitStack, url: str) -> Send:
+    return await _ours(server, pool, stack, url, telemetry=_api_only())
+
+
+async def _transport(server: Server, pool: int, stack: AsyncExitStack, url: str) -> Send:
+    transport = AiohttpTransport(pool_size=pool)
+    stack.push_async_callback(transport.aclose)
+    headers = {**server.headers(), "user-agent": "enspace-async"}
 
     async def transport_only() -> Any:
         # A new URL each time, as the client and the raw contenders make: yarl caches its parts.
-        request = Request("GET", URL(url), transport_headers)
+        request = Request("GET", URL(url), headers)
         return decode((await transport.send(request)).content, Item)
+
+    return transport_only
+
+
+async def _raw_aiohttp(server: Server, pool: int, stack: AsyncExitStack, url: str) -> Send:
+    session = await stack.enter_async_context(
+        aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=pool))
+    )
+    headers = server.headers()
 
     async def raw_aiohttp() -> Any:
         async with session.get(url, headers=headers) as response:
             response.raise_for_status()
             return json.loads(await response.read())
 
+    return raw_aiohttp
+
+
+async def _raw_httpx(server: Server, pool: int, stack: AsyncExitStack, url: str) -> Send:
+    limits = httpx.Limits(max_connections=pool, max_keepalive_connections=pool)
+    hx = await stack.enter_async_context(httpx.AsyncClient(limits=limits))
+    headers = server.headers()
+
     async def raw_httpx() -> Any:
         response = await hx.get(url, headers=headers)
         response.raise_for_status()
         return json.loads(response.content)
 
-    return {
-        "enspace-async": ours,
-        TELEMETRY: ours_traced,
-        API_ONLY: ours_api_only,
-        TRANSPORT: transport_only,
-        "raw aiohttp": raw_aiohttp,
-        "httpx": raw_httpx,
-    }
+    return raw_httpx
+
+
+_BUILDERS: dict[str, Callable[[Server, int, AsyncExitStack, str], Awaitable[Send]]] = {
+    OURS: _ours,
+    TELEMETRY: _ours_traced,
+    API_ONLY: _ours_api_only,
+    TRANSPORT: _transport,
+    "raw aiohttp": _raw_aiohttp,
+    "httpx": _raw_httpx,
+}
 
 
 def _telemetry(stack: AsyncExitStack) -> Any:
@@ -191,7 +221,7 @@ async def _measure_level(
 def _rows(
     concurrency: int, cost: dict[str, float], total: int, rounds: int
 ) -> list[dict[str, object]]:
-    ours = cost["enspace-async"]
+    ours = cost[OURS]
     rows: list[dict[str, object]] = []
     for name, target, goal in (
         ("raw aiohttp", TARGET_AIOHTTP, f"≤ {TARGET_AIOHTTP}x"),
@@ -235,7 +265,7 @@ def _rows(
 
 
 def _note(cost: dict[str, float], rounds: int, total: int) -> str:
-    ours, transport, raw = cost["enspace-async"], cost[TRANSPORT], cost["raw aiohttp"]
+    ours, transport, raw = cost[OURS], cost[TRANSPORT], cost["raw aiohttp"]
     return (
         f"median of {rounds} rounds x {total} requests. Where ours goes: raw aiohttp "
         f"{raw * 1e6:.0f} µs, + our transport and Item decode {(transport - raw) * 1e6:.0f} µs, "
@@ -264,7 +294,7 @@ async def _profile(server: Server, concurrency: int, total: int) -> str:
     from pyinstrument import Profiler
 
     async with AsyncExitStack() as stack:
-        send = (await _contenders(server, concurrency, stack))["enspace-async"]
+        send = (await _contenders(server, concurrency, stack, [OURS]))[OURS]
         await _cpu_per_request(send, concurrency, max(concurrency, 200))
         profiler = Profiler(interval=0.0002, async_mode="disabled")
         profiler.start()
@@ -274,15 +304,25 @@ async def _profile(server: Server, concurrency: int, total: int) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m benchmarks.bench_client_cost --profile [C]``: where our CPU goes (pyinstrument)."""
-    import sys
+    """Where our CPU goes: ``--profile [C]`` (pyinstrument) or ``--instructions [C ...]``
+    (instructions per request under callgrind, ours against the transport and raw aiohttp)."""
+    import argparse
 
-    args = sys.argv[1:] if argv is None else argv
-    if not args or args[0] != "--profile":
-        raise SystemExit("usage: python -m benchmarks.bench_client_cost --profile [CONCURRENCY]")
-    concurrency = int(args[1]) if len(args) > 1 else 16
-    with emulator(demo_data=True) as server:
-        print(asyncio.run(_profile(server, concurrency, 3000)))
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_client_cost")
+    mode = parser.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--profile", type=int, nargs="?", const=16, metavar="C")
+    mode.add_argument("--instructions", type=int, nargs="*", metavar="C")
+    mode.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--requests", type=int, default=400, help="counted per contender")
+    args = parser.parse_args(argv)
+    if args.child:
+        name, concurrency, total = args.child
+        _instructions.child(name, int(concurrency), int(total))
+    elif args.instructions is not None:
+        print(_instructions.count(args.instructions or CONCURRENCY, args.requests))
+    else:
+        with emulator(demo_data=True) as server:
+            print(asyncio.run(_profile(server, args.profile, 3000)))
 
 
 if __name__ == "__main__":

@@ -36,7 +36,7 @@ def _read(value: Any) -> float | None:
     return seconds("timeout read", value)
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)  # hashed on every send, to find its aiohttp ClientTimeout
 class Timeout:
     """Limits in seconds for one attempt; ``None`` means no limit for that phase.
 

@@ -27,6 +27,7 @@ from .._errors import (
     scrub,
 )
 from .._http import SECRET_HEADERS, Request, Response, Timeout
+from ._deadlines import Deadlines
 
 __all__ = ["AiohttpTransport"]
 
@@ -82,6 +83,7 @@ class AiohttpTransport:
         self._max_response_size = None if cap is None else whole("max_response_size", cap, 1)
         self._closed = False
         self._guard: asyncio.Task[None] | None = None
+        self._deadlines = Deadlines()
 
     @property
     def pool_size(self) -> int:
@@ -127,13 +129,18 @@ class AiohttpTransport:
         session = self._session
         if session is None or (self._owns_session and session.closed):
             session = await self._client_session()
+        timeout, deadlines = request.timeout, self._deadlines
+        total = timeout.total
+        task = None if total is None else asyncio.current_task()
+        if task is not None and total is not None:
+            deadlines.add(task, total)
         try:
             async with session.request(
                 request.method,
                 request.url,
                 headers=request.headers,
                 data=request.content,
-                timeout=_client_timeout(request.timeout),
+                timeout=_client_timeout(timeout),
                 allow_redirects=False,
                 proxy=self._proxy,
             ) as response:
@@ -144,8 +151,15 @@ class AiohttpTransport:
                     content=content,
                     request=request,
                 )
+        except asyncio.CancelledError:
+            if task is None or not deadlines.finish(task) or task.cancelling():
+                raise
+            error = _mapped(TimeoutError(), request, self._secrets)
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
             error = _mapped(exc, request, self._secrets)
+        finally:
+            if task is not None:
+                deadlines.finish(task)
         # Raised here, outside the except block, so that aiohttp's exception is not even the
         # __context__: it holds the request headers, the key among them.
         raise error
@@ -204,9 +218,8 @@ async def _close_when_cancelled(session: aiohttp.ClientSession) -> None:
 
 @functools.lru_cache(maxsize=64)
 def _client_timeout(timeout: Timeout) -> aiohttp.ClientTimeout:
-    return aiohttp.ClientTimeout(
-        total=timeout.total, connect=timeout.connect, sock_read=timeout.read
-    )
+    # No total: Deadlines keeps it, with one timer per transport rather than one per request.
+    return aiohttp.ClientTimeout(total=None, connect=timeout.connect, sock_read=timeout.read)
 
 
 def _too_large(request: Request, cap: int) -> ProtocolError:
