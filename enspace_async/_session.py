@@ -6,6 +6,11 @@ middlewares (they see one logical call) → telemetry, with ``telemetry=`` (one 
 rate slot per attempt; learns from 429s and ``X-RateLimit-*``) → observe (logs, counts and
 hooks each attempt) → authentication (adds ``x-api-key``, innermost, so nothing outside it
 ever sees the key) → transport. :func:`~enspace_async._http.compose` builds it once.
+
+The user's middlewares and telemetry are ``(request, call_next)`` coroutines; the SDK's own
+layers cost three: retry runs the redirect policy in its own coroutine (awaited only for a
+redirect), limit awaits only its waits, and observe runs authentication's synchronous
+steps around the transport.
 """
 
 from __future__ import annotations
@@ -18,10 +23,9 @@ from yarl import URL
 
 from ._config import Secret
 from ._http import Handler, Middleware, compose
-from ._middleware.auth import AuthMiddleware
+from ._middleware.auth import Auth
 from ._middleware.limit import LimitMiddleware
 from ._middleware.observe import ObserveMiddleware
-from ._middleware.redirect import RedirectMiddleware
 from ._middleware.retry import LocalRetryBudget, RetryBudget, RetryMiddleware, RetryPolicy
 from ._middleware.telemetry import Binding, Telemetry, merge_hooks
 from ._observe import ClientStats, Hooks
@@ -76,14 +80,13 @@ class Session:
         own: list[Middleware] = [] if self.telemetry is None else [self.telemetry]
         own += [
             RetryMiddleware(retry, self.retry_budget, self.stats, clock=clock, sleep=sleep),
-            RedirectMiddleware(),
             self.gate,
-            ObserveMiddleware(self.stats, merge_hooks(hooks, self.telemetry)),
-            AuthMiddleware(api_key, base_url),
         ]
         self.layers: tuple[Middleware, ...] = (*own,)
-        """The SDK's own layers, outermost first (the user's middlewares go outside them)."""
-        self.handler: Handler = compose([*middlewares, *own], transport.send)
+        """The SDK's own middlewares, outermost first (the user's go outside them)."""
+        hooks = merge_hooks(hooks, self.telemetry)
+        send = ObserveMiddleware(self.stats, hooks, Auth(api_key, base_url), transport.send)
+        self.handler: Handler = compose([*middlewares, *own], send)
 
     def __repr__(self) -> str:
         return f"<Session {self.base_url} closed={self.closed}>"

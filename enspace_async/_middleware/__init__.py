@@ -1,8 +1,11 @@
 """The SDK's own middleware layers, one module per layer, outermost first.
 
-Every layer is an async callable ``(request, call_next) -> response``, the shape of a user's
-middleware; :func:`enspace_async._http.compose` builds the chain once per session
-(:class:`enspace_async._session.Session`), after the user's middlewares:
+Telemetry, retry and limit are async callables ``(request, call_next) -> response``, the
+shape of a user's middleware; :func:`enspace_async._http.compose` builds the chain once per
+session (:class:`enspace_async._session.Session`), after the user's middlewares. Redirect and
+auth are synchronous policies (sans-I/O, azure-core's ``SansIOHTTPPolicy``), run by the
+coroutine of the layer around them (retry, observe), and observe is the chain's last
+coroutine, the handler that awaits the transport:
 
 1. :mod:`.telemetry` — with ``telemetry=``, the backend's binding: one span per logical call;
 2. :mod:`.retry` — repeats what is inside it, within the deadline and the retry budget;

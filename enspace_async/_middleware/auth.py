@@ -1,9 +1,11 @@
-"""Authentication: the innermost layer, so nothing outside it ever sees the API key.
+"""Authentication: the innermost step, so nothing outside it ever sees the API key.
 
-It adds ``x-api-key`` to each attempt, and only to the API's own origin: a request anywhere
-else (a redirect, a ``base_url`` mistake) is refused before it is sent. The transport builds
-its response around the request it was handed, the key included; this layer hands back a new
-response around the request without the key, so no middleware or hook outside can read it.
+A synchronous policy, run around the transport by the observe layer's coroutine (no coroutine
+of its own): :meth:`Auth.on_request` adds ``x-api-key`` to each attempt, and only to the
+API's own origin: a request anywhere else (a redirect, a ``base_url`` mistake) is refused
+before it is sent. The transport builds its response around the request it was handed, the
+key included; :meth:`Auth.on_response` hands back that response around the request without
+the key, so no middleware or hook outside can read it.
 """
 
 from __future__ import annotations
@@ -12,13 +14,13 @@ from yarl import URL
 
 from .._config import Secret
 from .._errors import ConfigurationError
-from .._http import Handler, Request, Response
+from .._http import Request, Response
 from .redirect import same_origin
 
-__all__ = ["AuthMiddleware"]
+__all__ = ["Auth"]
 
 
-class AuthMiddleware:
+class Auth:
     """Send each attempt with the API key, to ``base_url``'s origin only.
 
     Args:
@@ -26,19 +28,29 @@ class AuthMiddleware:
         base_url: the API root; the only origin the key goes to.
     """
 
+    __slots__ = ("_key", "base_url")
+
     def __init__(self, api_key: Secret, base_url: URL):
-        self.api_key = api_key
+        self._key = api_key
         self.base_url = base_url
 
     def __repr__(self) -> str:
-        return f"<AuthMiddleware {self.base_url.origin()}>"
+        return f"<Auth {self.base_url.origin()}>"
 
-    async def __call__(self, request: Request, call_next: Handler) -> Response:
-        """Add ``x-api-key``, send, and answer with the request as it was (without the key)."""
-        if not same_origin(request.url, self.base_url):
+    def on_request(self, request: Request) -> Request:
+        """The request to send: ``request`` with ``x-api-key``.
+
+        Raises:
+            ConfigurationError: ``request`` goes to another origin than ``base_url``'s.
+        """
+        url = request.url
+        if not same_origin(url, self.base_url):
             raise ConfigurationError(
-                f"refusing to send the API key to {request.url.origin()}: "
+                f"refusing to send the API key to {url.origin()}: "
                 f"this client only talks to {self.base_url.origin()}"
             )
-        response = await call_next(request.with_headers(x_api_key=self.api_key.reveal()))
+        return request.with_headers(x_api_key=self._key.reveal())
+
+    def on_response(self, response: Response, request: Request) -> Response:
+        """``response`` as the answer to ``request`` as it was (without the key)."""
         return response.answering(request)

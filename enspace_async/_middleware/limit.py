@@ -70,14 +70,42 @@ class LimitMiddleware:
     async def __call__(self, request: Request, call_next: Handler) -> Response:
         """Wait for an in-flight slot and a rate slot, send, and report the answer."""
         slots = self.slots
-        if slots is None:
-            return await self._send(request, call_next)
-        if not slots.try_take():
+        if slots is not None and not slots.try_take():
             request = await self._take_slot(slots, request)
+        # One coroutine for the slot, the rate and the answer: only the waits are awaited.
         try:
-            return await self._send(request, call_next)
+            deadline = DEADLINE.get()
+            now = self.clock()
+            left = math.inf if deadline is None else deadline - now
+            local = self.local
+            if local is not None:
+                wait, epoch = local.take(now, left)
+            else:
+                wait, epoch = await self._reserve(now, left)
+            if wait > 0:
+                await self._wait(request, wait, epoch, deadline)
+                if deadline is not None:
+                    request = bounded(request, deadline - self.clock())
+            response = await call_next(request)
+            signal = self._signal(response)
+            if signal is not None:
+                if local is not None:
+                    local.report(self.clock(), signal)
+                else:
+                    await self.backend.feedback(self.clock(), signal)
+            return response
         finally:
-            slots.give()
+            if slots is not None:
+                slots.give()
+
+    def _signal(self, response: Response) -> RateSignal | None:
+        """What ``response`` tells the limiter, or ``None`` (an error that says nothing)."""
+        status, headers = response.status, response.headers
+        if status == 429 or "x-ratelimit-remaining" in headers:
+            return RateSignal.from_response(
+                status, headers, now=self.wall_clock(), max_wait=self.max_pause
+            )
+        return OK if status < 300 else None
 
     async def _take_slot(self, slots: Slots, request: Request) -> Request:
         """Wait for a slot until the deadline; return the request with the time left."""
@@ -93,35 +121,6 @@ class LimitMiddleware:
                 "(max_in_flight) and the call's deadline came",
             )
         return bounded(request, deadline - self.clock())
-
-    async def _send(self, request: Request, call_next: Handler) -> Response:
-        deadline = DEADLINE.get()
-        now = self.clock()
-        left = math.inf if deadline is None else deadline - now
-        local = self.local
-        if local is not None:
-            wait, epoch = local.take(now, left)
-        else:
-            wait, epoch = await self._reserve(now, left)
-        if wait > 0:
-            await self._wait(request, wait, epoch, deadline)
-            if deadline is not None:
-                request = bounded(request, deadline - self.clock())
-        response = await call_next(request)
-        status, headers = response.status, response.headers
-        if status == 429 or "x-ratelimit-remaining" in headers:
-            signal = RateSignal.from_response(
-                status, headers, now=self.wall_clock(), max_wait=self.max_pause
-            )
-        elif status < 300:
-            signal = OK
-        else:
-            return response
-        if local is not None:
-            local.report(self.clock(), signal)
-        else:
-            await self.backend.feedback(self.clock(), signal)
-        return response
 
     async def _reserve(self, now: float, left: float) -> tuple[float, int]:
         if self.bounded_reserve:

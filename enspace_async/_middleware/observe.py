@@ -1,7 +1,9 @@
-"""Observe: count, time, log and hook every attempt.
+"""Observe: count, time, log and hook every attempt; the innermost coroutine of the chain.
 
-It sits inside retry and the rate limiter and outside authentication, so it sees every attempt
-but never the API key. At DEBUG it logs one line per attempt::
+It sits inside retry and the rate limiter and runs authentication's synchronous steps
+(:class:`~enspace_async._middleware.auth.Auth`) around the transport itself, with no
+coroutine between: it sees every attempt but never the API key. At DEBUG it logs one line
+per attempt::
 
     GET /ws/types/contracts/items -> 200 in 12.3 ms (attempt 1, route items.list)
 
@@ -19,6 +21,7 @@ from collections.abc import Sequence
 from .._errors import TransportError
 from .._http import Handler, Request, Response
 from .._observe import _ATTEMPT, Attempt, ClientStats, HookFunc, Hooks, logger
+from .auth import Auth
 
 __all__ = ["ObserveMiddleware"]
 
@@ -31,13 +34,15 @@ async def _run(hooks: Sequence[HookFunc], attempt: Attempt) -> None:
 
 
 class ObserveMiddleware:
-    """Count, time, log and trace every attempt."""
+    """Count, time, log and trace every attempt, sent through ``auth`` to ``send``."""
 
-    def __init__(self, stats: ClientStats, hooks: Hooks | None = None):
+    def __init__(self, stats: ClientStats, hooks: Hooks | None, auth: Auth, send: Handler):
         self.stats = stats
         self.hooks = hooks if hooks and (hooks.on_request or hooks.on_response) else None
+        self.auth = auth
+        self.send = send
 
-    async def __call__(self, request: Request, call_next: Handler) -> Response:
+    async def __call__(self, request: Request) -> Response:
         """Send one attempt and record what happened."""
         stats, hooks = self.stats, self.hooks
         if hooks is not None and hooks.on_request:
@@ -50,7 +55,9 @@ class ObserveMiddleware:
             stats.bytes_sent += len(request.content)
         started = time.perf_counter()
         try:
-            response = await call_next(request)
+            response = self.auth.on_response(
+                await self.send(self.auth.on_request(request)), request
+            )
         except TransportError as exc:
             stats.errors[type(exc).__name__] += 1
             if hooks is not None or logger.isEnabledFor(logging.DEBUG):

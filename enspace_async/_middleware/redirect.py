@@ -1,6 +1,6 @@
 """Redirect: followed only within the API's own origin, so the key never goes elsewhere.
 
-The transport never follows redirects by itself. This middleware follows a ``301``, ``302``,
+The transport never follows redirects by itself. The retry layer follows a ``301``, ``302``,
 ``303``, ``307`` or ``308`` whose ``Location`` has the same scheme, host and port as the
 request, at most ``max_hops`` times; ``303`` turns the request into a bodiless ``GET``, the
 others keep the method and body. A redirect to another origin is never followed: it raises
@@ -18,7 +18,7 @@ from yarl import URL
 from .._errors import APIError
 from .._http import Handler, Request, Response
 
-__all__ = ["REDIRECT_STATUSES", "RedirectMiddleware", "same_origin"]
+__all__ = ["REDIRECT_STATUSES", "Redirects", "same_origin"]
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
@@ -29,17 +29,25 @@ def same_origin(a: URL, b: URL) -> bool:
     return a.scheme == b.scheme and a.raw_host == b.raw_host and a.port == b.port
 
 
-class RedirectMiddleware:
-    """Follow same-origin redirects; refuse the others."""
+class Redirects:
+    """Follow same-origin redirects; refuse the others.
+
+    A policy of the retry layer, whose coroutine asks :meth:`wanted` of every answer and
+    awaits :meth:`follow` only for a redirect: no coroutine of its own on the common path.
+    """
 
     def __init__(self, max_hops: int = 3):
         self.max_hops = max_hops
 
-    async def __call__(self, request: Request, call_next: Handler) -> Response:
-        """Send ``request`` and follow its same-origin redirects."""
-        response = await call_next(request)
+    @staticmethod
+    def wanted(response: Response) -> bool:
+        """Whether ``response`` is a redirect to follow (or to refuse)."""
+        return response.status in REDIRECT_STATUSES and "location" in response.headers
+
+    async def follow(self, request: Request, response: Response, call_next: Handler) -> Response:
+        """Follow the redirects from ``response`` (an answer to ``request``)."""
         hops = 0
-        while response.status in REDIRECT_STATUSES and "location" in response.headers:
+        while self.wanted(response):
             target = _target(request, response)
             if hops == self.max_hops:
                 raise _refused(response, f"more than {self.max_hops} redirects")

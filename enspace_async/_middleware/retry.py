@@ -61,6 +61,7 @@ from .._observe import _ATTEMPT, ClientStats, call_label, logger
 from .._protocol.outcome import Applied, applied, may_resend
 from .._protocol.ratesignal import RateSignal
 from .._time import DEADLINE, Clock, DeadlineExceeded, Sleep, bounded
+from .redirect import Redirects
 from .telemetry import note_retry
 
 __all__ = [
@@ -194,6 +195,7 @@ class RetryMiddleware:
         self.sleep = sleep
         self.wall_clock = wall_clock
         self.dry = False  # the budget refused a retry, and none was granted since
+        self.redirects = Redirects()  # followed within an attempt, by this coroutine
 
     async def __call__(self, request: Request, call_next: Handler) -> Response:
         """Send ``request``, retrying transient failures."""
@@ -206,8 +208,12 @@ class RetryMiddleware:
             attempt, spent, ambiguous = 1, 0, False
             while True:
                 if attempt == 1 and _ATTEMPT.get() == 1:  # the common path: no context change
+                    outcome: Response | TransportError
                     try:
-                        outcome: Response | TransportError = await call_next(request)
+                        response = await call_next(request)
+                        if self.redirects.wanted(response):
+                            response = await self.redirects.follow(request, response, call_next)
+                        outcome = response
                     except TransportError as exc:
                         outcome = exc
                 else:
@@ -245,7 +251,10 @@ class RetryMiddleware:
         try:
             if attempt > 1 and deadline is not None:
                 request = bounded(request, deadline - self.clock())
-            return await call_next(request)
+            response = await call_next(request)
+            if self.redirects.wanted(response):
+                return await self.redirects.follow(request, response, call_next)
+            return response
         except TransportError as exc:
             return exc
         finally:
