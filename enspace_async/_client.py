@@ -33,7 +33,7 @@ from ._errors import (
     WrongEventLoopError,
     scrub,
 )
-from ._http import Middleware, Request, Response, Timeout
+from ._http import Middleware, Request, Response, Timeout, lowered
 from ._middleware.retry import RetryBudget, RetryPolicy
 from ._middleware.telemetry import Binding, Telemetry, check_telemetry
 from ._observe import ClientStats, Hooks
@@ -75,8 +75,9 @@ class _Options:
     @classmethod
     def of(cls, base_url: URL, workspace: str | None, timeout: Timeout, user_agent: str) -> Self:
         """The options of these settings."""
-        headers = {"accept": "application/json", "user-agent": user_agent}
-        scoped = None if workspace is None else {**headers, "en-workspace": workspace}
+        # Lower-cased once here: a Request copies them per call without converting again.
+        headers = lowered({"accept": "application/json", "user-agent": user_agent})
+        scoped = None if workspace is None else lowered({**headers, "en-workspace": workspace})
         path = base_url.path.rstrip("/")
         return cls(base_url, workspace, timeout, user_agent, path, headers, scoped)
 
@@ -343,11 +344,12 @@ class EnspaceClient(ResourceAccess):
         content = None
         if json is not None:
             content = _body(json)
-            headers = {**headers, "content-type": "application/json"}
+            headers = lowered({**headers, "content-type": "application/json"})
         url = options.base_url.with_path(options.base_path + path, encoded=True)
         if query:
             url = url.with_query(query)
-        # Request copies the headers it is given, so the shared dicts above stay untouched.
+        # A copy (no conversion: already lower-cased), so the shared dicts above stay untouched.
+        headers = lowered(headers)
         return Request(target.method, url, headers, content, options.timeout, route=target.name)
 
     def _secrets(self, request: Request) -> list[str]:

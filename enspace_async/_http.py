@@ -76,6 +76,12 @@ class _Lowered(dict[str, str]):
     __slots__ = ()
 
 
+def lowered(headers: Mapping[str, str]) -> dict[str, str]:
+    """A copy of ``headers``, whose names are all lower case already, that :class:`Request`
+    and :class:`Response` keep as it is (a plain copy, no conversion)."""
+    return _Lowered(headers)
+
+
 def _freeze_headers(headers: Mapping[str, str]) -> Mapping[str, str]:
     if type(headers) is _Lowered:
         return headers

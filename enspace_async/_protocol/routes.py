@@ -94,6 +94,10 @@ def encode_segment(name: str, value: object) -> str:
     Raises:
         ConfigurationError: naming the argument and what to fix.
     """
+    # The common case first: a string of unreserved characters is sent as it is.
+    clean = type(value) is str and ".." not in value and _SAFE.fullmatch(value)
+    if clean and not name.endswith("_id"):
+        return str(value)
     label = _LABELS.get(name, name)
     if value is None:
         raise ConfigurationError(f"{label} is required")
