@@ -3,10 +3,11 @@
 ::
 
     _ratelimit/
+    ├── algorithm.py  the rules, once: pure reserve() and feedback() over a State and a Tuning
     ├── local.py      RateLimiter, LimiterBackend and the in-process LocalLimiterBackend
     ├── slots.py      the in-flight cap's slots
     ├── redis.py      RedisLimiter: the state of one API key in Redis (the redis extra)
-    ├── scripts.py    its Lua scripts
+    ├── scripts.py    its Lua scripts: algorithm.py again, proved by a differential test
     └── health.py     when RedisLimiter leaves Redis and when it tries again
 
 Only ``redis.py`` imports redis-py; ``import enspace_async`` never loads it.

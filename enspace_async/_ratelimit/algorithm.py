@@ -15,13 +15,17 @@ The rules:
   is not taken. An unlimited rate (``inf``) paces nobody.
 * **A 429 cuts** the rate to ``backoff`` times the rate the server accepted: the successes of
   the last second; before a full second, the successes so far over the time since the first
-  (at least :data:`COLD_WINDOW`). After a cut made before a full second of history, the next
-  429 (``2 * COLD_WINDOW`` on) re-measures once, from the successes since that cut: the
-  server's refill rate without its opening burst. Other 429s within ``cooldown`` of a cut
+  (at least :data:`COLD_WINDOW`). Other 429s within ``cooldown`` of a cut
   answer requests sent before it and do not cut again. Never below ``min_rate``.
-* **No rate is invented**: a 429 with nothing to measure (no success yet, or the first ones
-  less than :data:`COLD_WINDOW` ago) leaves an unlimited rate unlimited (a ceiling is still
-  cut from); it only marks the time, so the next 429 measures the refill rate since.
+* **A cold cut is re-measured once**: after a cut made before a full second of history, the
+  next 429 (``2 * COLD_WINDOW`` on, still within that second) measures the successes since the
+  cut. Fewer than ``backoff`` times the cut rate: the server's refill rate without its opening
+  burst, which the rate becomes. As many: the server took every slot the estimate left, so
+  the limit was the estimate's own, and the rate goes back to the ceiling (a handful of random
+  429s no longer caps a run at a dozen successes per ``COLD_WINDOW``).
+* **No rate is invented**: a 429 before any success leaves an unlimited rate unlimited (a
+  ceiling is still cut from); it only marks the time, so the next 429 measures the rate
+  since. (Both backends; the Redis scripts used to drop to ``min_rate``.)
 * **A pause** (:attr:`~enspace_async.RateSignal.pause`, decided from the headers in Python)
   holds every caller until it ends, and opens a new epoch.
 * **Growth**: each success adds ``increase`` requests per second, doubled for every second of
@@ -263,9 +267,17 @@ def accepted_rate(state: State, now: float) -> float:
 
 
 def _cut(tuning: Tuning, state: State, now: float) -> State:
+    remeasure = state.cold and state.prev_rate == 0.0
     accepted = accepted_rate(state, now)
+    if remeasure and accepted >= tuning.backoff * state.rate:
+        # The server took every slot the cold estimate left: the limit was that estimate's,
+        # not the server's. Back to the ceiling; the next 429 measures a full window.
+        lifted = state._replace(rate=tuning.ceiling, cold=False, cut_at=now, growing_since=INF)
+        return _new_epoch(lifted, now)
     base = min(state.rate, accepted) if accepted > 0 else state.rate
-    state = state._replace(cut_at=now, cold=state.prev_rate == 0.0, ok_at_cut=state.win_ok)
+    # A cut within the first second of history is re-measured once, by the next 429.
+    cold = state.prev_rate == 0.0 and not state.cold
+    state = state._replace(cut_at=now, cold=cold, ok_at_cut=state.win_ok)
     if base == INF:
         return state  # nothing to learn a rate from: pauses and the calls' backoff act
     rate = max(tuning.floor, base * tuning.backoff)

@@ -148,13 +148,18 @@ if throttled then
         accepted = prev_rate * (1 - elapsed) + win_ok
       end
     end
-    local base = rate
-    if accepted > 0 then base = math.min(rate, accepted) end
-    cut_at, cold, ok_at_cut = now, prev_rate == 0, win_ok
-    if base ~= INF then
-      rate = math.max(floor, base * backoff)
-      growing_since = INF
+    if is_cold and accepted >= backoff * rate then
+      rate, cold, cut_at, growing_since = ceiling, false, now, INF
       new_epoch()
+    else
+      local base = rate
+      if accepted > 0 then base = math.min(rate, accepted) end
+      cut_at, cold, ok_at_cut = now, prev_rate == 0 and not cold, win_ok
+      if base ~= INF then
+        rate = math.max(floor, base * backoff)
+        growing_since = INF
+        new_epoch()
+      end
     end
   end
 else
