@@ -63,6 +63,7 @@ class Session:
         self.retry = retry
         self.retry_budget = retry_budget or LocalRetryBudget(retry.budget)
         self.limiter = limiter
+        limiter.open(str(base_url.origin()), api_key.reveal())  # a state_file's rate, if any
         if max_in_flight is None:
             max_in_flight = getattr(transport, "pool_size", None)
         self.max_in_flight = max_in_flight or None
@@ -95,4 +96,5 @@ class Session:
         """Close the transport once."""
         if not self.closed:
             self.closed = True
+            self.limiter.close()  # saves the learned rate to a state_file, if any
             await self.transport.aclose()

@@ -5,6 +5,7 @@
     _ratelimit/
     ├── algorithm.py  the rules, once: pure reserve() and feedback() over a State and a Tuning
     ├── local.py      RateLimiter, LimiterBackend and the in-process LocalLimiterBackend
+    ├── carry.py      a learned rate carried to the next run (RateLimiter(state_file=...))
     ├── slots.py      the in-flight cap's slots
     ├── redis.py      RedisLimiter: the state of one API key in Redis (the redis extra)
     ├── scripts.py    its Lua scripts: algorithm.py again, proved by a differential test

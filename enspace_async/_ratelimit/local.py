@@ -28,12 +28,14 @@ may use its own clock (Redis ``TIME``) instead.
 from __future__ import annotations
 
 import math
+import os
+from pathlib import Path
 from typing import Protocol, Unpack, runtime_checkable
 
 from .._errors import ConfigurationError
 from .._observe import logger
 from .._protocol.ratesignal import RateSignal
-from . import algorithm
+from . import algorithm, carry
 from .algorithm import Tuning, TuningOptions
 
 __all__ = ["LimiterBackend", "LocalLimiterBackend", "RateLimiter", "log_cut"]
@@ -106,12 +108,29 @@ class LocalLimiterBackend:
         """Adapt to one answer."""
         self.report(now, signal)
 
+    def resume(self, rate: float) -> None:
+        """Start from a rate an earlier run learned (kept within the floor and the ceiling),
+        unless this backend has been used already or does not adapt."""
+        if self.tuning.adaptive and self.state == self.tuning.start():
+            rate = min(max(rate, self.tuning.floor), self.tuning.ceiling)
+            self.state = self.state._replace(rate=rate, epoch_rate=rate)
+
     def report(self, now: float, signal: RateSignal) -> None:
         """:meth:`feedback` without the coroutine, for the in-process fast path."""
         before = self.state.rate
         self.state = algorithm.feedback(self.tuning, self.state, now, signal)
         if self.state.rate < before:
             log_cut(before, self.state.rate)
+
+
+def _state_path(value: object, backend: LimiterBackend) -> Path:
+    if not isinstance(backend, LocalLimiterBackend):
+        raise ConfigurationError(
+            "state_file= is for the in-process limiter; a shared backend keeps its state itself"
+        )
+    if not isinstance(value, str | os.PathLike) or not os.fspath(value):
+        raise ConfigurationError(f"state_file must be a file path, got {type(value).__name__}")
+    return Path(value)
 
 
 def log_cut(before: float, after: float) -> None:
@@ -129,9 +148,15 @@ class RateLimiter:
     Share one instance between clients that use the same API key to share its limit. (The cap
     on requests in flight is the client's ``max_in_flight``, kept per client.)
 
+    A cold limiter learns the server's rate from its first 429s; a ceiling (``max_rate``) or a
+    ``state_file`` avoids that opening volley (see :mod:`enspace_async._ratelimit.carry`).
+
     Args:
         max_rate: the ceiling in requests per second (``None``: adapt from 429s only).
         backend: where the rate state lives; a :class:`LocalLimiterBackend` by default.
+        state_file: a file the learned rate is saved to when a client using this limiter
+            closes, and read from when the first one starts (in-process backend only; the
+            file holds a hash of the API key and origin, never the key).
         **options: passed to :class:`LocalLimiterBackend` when no backend is given.
     """
 
@@ -140,11 +165,34 @@ class RateLimiter:
         max_rate: float | None = None,
         *,
         backend: LimiterBackend | None = None,
+        state_file: str | os.PathLike[str] | None = None,
         **options: Unpack[TuningOptions],
     ):
         if backend is not None and (max_rate is not None or options):
             raise ConfigurationError("pass max_rate and options to the backend, not with backend=")
         self.backend: LimiterBackend = backend or LocalLimiterBackend(max_rate, **options)
+        self.state_file = None if state_file is None else _state_path(state_file, self.backend)
+        self._key: str | None = None  # the hash the state file is read and written for
+
+    def open(self, origin: str, api_key: str) -> None:
+        """Start from the rate the state file holds for this origin and key (once; a client
+        calls it when it starts using the limiter)."""
+        if self.state_file is None or self._key is not None:
+            return
+        self._key = carry.identity(origin, api_key)
+        rate = carry.load(self.state_file, self._key)
+        if rate is not None and isinstance(self.backend, LocalLimiterBackend):
+            self.backend.resume(rate)
+
+    def close(self) -> None:
+        """Save the learned rate to the state file (a client calls it when it closes).
+
+        An unlimited rate (nothing learned) writes nothing."""
+        backend = self.backend
+        if self._key is None or self.state_file is None:
+            return
+        if isinstance(backend, LocalLimiterBackend) and backend.rate < backend.tuning.ceiling:
+            carry.save(self.state_file, self._key, backend.rate)
 
     def __repr__(self) -> str:
         return f"<RateLimiter {self.backend!r}>"
