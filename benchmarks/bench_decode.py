@@ -7,7 +7,7 @@ and ``orjson.loads``. Every model is the equivalent of :class:`enspace_async.mod
 the same fields, frozen, aware datetimes, ``data`` kept as a plain dict, only ``id`` and
 ``reference`` required, unknown keys kept (pydantic ``extra="allow"``; msgspec cannot keep
 them). Ours also keeps what does not fit instead of failing the page; the others would raise.
-Ratios are ``ours / theirs`` (lower is better). Target: at most 1.0x pydantic v2.
+Ratios are ``ours / theirs`` (lower is better). Target: at most 0.75x pydantic v2.
 
 "Where the time goes" splits our decode into parsing (orjson) and structuring (our loaders),
 and names the functions cProfile finds heaviest inside structuring.
@@ -32,7 +32,7 @@ from enspace_async.models import Item
 from ._data import item_page
 from ._timing import interleaved, median
 
-TARGET = 1.0
+TARGET = 0.75  # issue 18 (was 1.0x)
 PAGE_SIZE = 100
 
 
