@@ -24,7 +24,6 @@ the lookup, so give the client a timeout longer than the server takes to answer.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .._errors import EnspaceError, NotFoundError, RateLimitError, TransportError
@@ -184,26 +183,29 @@ class Writer:
             retryable=True,
         )
 
-    def _key_of(self, index: int, data: Mapping[str, Any]) -> tuple[Any, Outcome | None]:
-        value = data.get(self.key) if self.key else None
-        if self.key is None:
-            return None, None
-        if value is None or value == "":
-            return None, _bad_row(index, None, f"row has no value for the key field {self.key!r}")
-        if not isinstance(value, str | int | float) or isinstance(value, bool):
-            message = f"key {self.key!r} must be a string or a number, got {type(value).__name__}"
-            return None, _bad_row(index, None, message)
-        return value, None
-
-    async def create(self, index: int, row: Any, journal: Journal | None) -> Outcome:
-        """Create one item, exactly once when there is a key."""
+    def _read(self, index: int, row: Any) -> tuple[dict[str, Any], Any] | Outcome:
+        """The row's data and its key value (``None`` without a key), or the failed outcome
+        of a row that is not a mapping or has no usable key."""
         try:
             data = as_data(row)
         except TypeError as exc:
             return _bad_row(index, None, str(exc))
-        value, bad = self._key_of(index, data)
-        if bad is not None:
-            return bad
+        if self.key is None:
+            return data, None
+        value = data.get(self.key)
+        if value is None or value == "":
+            return _bad_row(index, None, f"row has no value for the key field {self.key!r}")
+        if not isinstance(value, str | int | float) or isinstance(value, bool):
+            message = f"key {self.key!r} must be a string or a number, got {type(value).__name__}"
+            return _bad_row(index, None, message)
+        return data, value
+
+    async def create(self, index: int, row: Any, journal: Journal | None) -> Outcome:
+        """Create one item, exactly once when there is a key."""
+        read = self._read(index, row)
+        if isinstance(read, Outcome):
+            return read
+        data, value = read
         suspect = journal is not None and journal.suspect(index)
         if value is None:
             return await self._create_blind(index, data, journal, suspect=suspect)
@@ -296,13 +298,10 @@ class Writer:
 
     async def upsert(self, index: int, row: Any, journal: Journal | None) -> Outcome:
         """Update the item whose key matches the row's, or create it (exactly once)."""
-        try:
-            data = as_data(row)
-        except TypeError as exc:
-            return _bad_row(index, None, str(exc))
-        value, bad = self._key_of(index, data)
-        if bad is not None:
-            return bad
+        read = self._read(index, row)
+        if isinstance(read, Outcome):
+            return read
+        data, value = read
         suspect = journal is not None and journal.suspect(index)
         async with self._locks.hold(value):
             return await self._create_keyed(
