@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from ssl import SSLContext
@@ -37,3 +39,31 @@ async def serving(
         yield f"{scheme}://127.0.0.1:{port}"
     finally:
         await runner.cleanup()
+
+
+class ServedInThread:
+    """``handler`` served on a free loopback port from a thread and event loop of its own, so
+    it outlives every loop a test starts and closes. ``url`` once built; ``close()`` to stop."""
+
+    def __init__(self, handler: HandlerFunc) -> None:
+        self.url = ""
+        self._loop = asyncio.new_event_loop()
+        self._stopped = asyncio.Event()
+        ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(handler, ready), daemon=True)
+        self._thread.start()
+        assert ready.wait(10)
+
+    def _run(self, handler: HandlerFunc, ready: threading.Event) -> None:
+        async def serve() -> None:
+            async with serving(handler) as url:
+                self.url = url
+                ready.set()
+                await self._stopped.wait()
+
+        self._loop.run_until_complete(serve())
+        self._loop.close()
+
+    def close(self) -> None:
+        self._loop.call_soon_threadsafe(self._stopped.set)
+        self._thread.join(10)

@@ -10,7 +10,6 @@ the wire is exactly what was accepted.
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -19,7 +18,7 @@ import pytest
 from aiohttp import web
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from resilience_servers import serving
+from resilience_servers import ServedInThread, serving
 
 from enspace_async import (
     APIError,
@@ -352,43 +351,16 @@ async def test_a_scheme_relative_location_to_the_same_origin_is_followed() -> No
 # -- arbitrary text, over real HTTP ------------------------------------------------------------
 
 
-class Wire:
-    """An aiohttp.web server on its own thread and loop, recording each raw request line."""
+class Wire(ServedInThread):
+    """A server on its own thread and loop, recording each raw request line."""
 
     def __init__(self) -> None:
         self.seen: list[tuple[str, str, str | None]] = []
-        self.loop = asyncio.new_event_loop()
-        self.url = ""
-        ready = threading.Event()
-        self.thread = threading.Thread(target=self._run, args=(ready,), daemon=True)
-        self.thread.start()
-        assert ready.wait(10)
+        super().__init__(self._answer)
 
-    def _run(self, ready: threading.Event) -> None:
-        async def answer(request: web.Request) -> web.StreamResponse:
-            agent = request.headers.get("User-Agent")
-            self.seen.append((request.method, request.raw_path, agent))
-            return web.json_response([])
-
-        async def start() -> web.AppRunner:
-            app = web.Application()
-            app.router.add_route("*", "/{tail:.*}", answer)
-            runner = web.AppRunner(app, handle_signals=False, access_log=None)
-            await runner.setup()
-            site = web.TCPSite(runner, "127.0.0.1", 0)
-            await site.start()
-            self.url = f"http://127.0.0.1:{runner.addresses[0][1]}"
-            return runner
-
-        runner = self.loop.run_until_complete(start())
-        ready.set()
-        self.loop.run_forever()
-        self.loop.run_until_complete(runner.cleanup())
-        self.loop.close()
-
-    def close(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
+    async def _answer(self, request: web.Request) -> web.StreamResponse:
+        self.seen.append((request.method, request.raw_path, request.headers.get("User-Agent")))
+        return web.json_response([])
 
 
 @pytest.fixture(scope="module")

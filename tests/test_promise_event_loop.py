@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import threading
 import warnings
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from aiohttp import web
+from resilience_servers import ServedInThread
 
 from enspace_async import (
     ClientClosedError,
@@ -30,48 +30,23 @@ from enspace_async.transports import AiohttpTransport
 KEY = "en.PromiseEventLoopKey0123456789abcd"
 
 
-class ThreadedServer:
-    """An aiohttp.web app on its own thread and event loop, counting the requests it gets."""
+class ThreadedServer(ServedInThread):
+    """A server on its own thread and loop, counting the requests it gets."""
 
     def __init__(self) -> None:
         self.requests = 0
-        self.loop = asyncio.new_event_loop()
-        self.url = ""
-        ready = threading.Event()
-        self.thread = threading.Thread(target=self._run, args=(ready,), daemon=True)
-        self.thread.start()
-        assert ready.wait(10)
+        super().__init__(self._answer)
 
-    def _run(self, ready: threading.Event) -> None:
-        async def answer(request: web.Request) -> web.Response:
-            self.requests += 1
-            return web.json_response({"path": request.path})
-
-        async def start() -> web.AppRunner:
-            app = web.Application()
-            app.router.add_route("*", "/{tail:.*}", answer)
-            runner = web.AppRunner(app, handle_signals=False, access_log=None)
-            await runner.setup()
-            await web.TCPSite(runner, "127.0.0.1", 0).start()
-            self.url = f"http://127.0.0.1:{runner.addresses[0][1]}"
-            return runner
-
-        runner = self.loop.run_until_complete(start())
-        ready.set()
-        self.loop.run_forever()
-        self.loop.run_until_complete(runner.cleanup())
-        self.loop.close()
-
-    def stop(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
+    async def _answer(self, request: web.Request) -> web.StreamResponse:
+        self.requests += 1
+        return web.json_response({"path": request.path})
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[ThreadedServer]:
     running = ThreadedServer()
     yield running
-    running.stop()
+    running.close()
 
 
 def no_resource_warnings_after(action: Any) -> list[str]:
