@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 import pytest_asyncio
+from cli_helpers import invoke
 from typer.testing import CliRunner, Result
 
 from enspace_async import RetryPolicy
@@ -35,20 +36,6 @@ async def emu() -> AsyncIterator[EnspaceEmulator]:
         emulator.seed_type("deals", fields=FIELDS)
         emulator.seed_type("copies", fields=FIELDS)
         yield emulator
-
-
-def env_of(emu: EnspaceEmulator) -> dict[str, str | None]:
-    return {
-        "ENSPACE_API_KEY": emu.api_key,
-        "ENSPACE_API_URL": emu.url,
-        "ENSPACE_WORKSPACE_ID": "acme",
-    }
-
-
-async def invoke(emu: EnspaceEmulator | None, *args: str, **env: str | None) -> Result:
-    """Run the command in a thread (its own event loop) while the emulator serves here."""
-    runner = CliRunner(env={**(env_of(emu) if emu else {}), **env})
-    return await asyncio.to_thread(runner.invoke, app, list(args))
 
 
 def write_csv(path: Path, count: int) -> Path:

@@ -5,15 +5,14 @@ is sent, structural problems as one line each, and messages by the file's line n
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from typer.testing import CliRunner, Result
+from cli_helpers import invoke
+from typer.testing import Result
 
-from enspace_async.cli._app import app
 from enspace_async.testing import EnspaceEmulator
 
 PT_FIELDS = [
@@ -41,17 +40,6 @@ async def emu() -> AsyncIterator[EnspaceEmulator]:
         emulator.seed_type("contratos", fields=PT_FIELDS)
         emulator.seed_type("deals", fields=DEALS)
         yield emulator
-
-
-async def invoke(emu: EnspaceEmulator, *args: str) -> Result:
-    """Run the command in a thread (its own event loop) while the emulator serves here."""
-    env = {
-        "ENSPACE_API_KEY": emu.api_key,
-        "ENSPACE_API_URL": emu.url,
-        "ENSPACE_WORKSPACE_ID": "acme",
-    }
-    async with asyncio.timeout(60):
-        return await asyncio.to_thread(CliRunner(env=env).invoke, app, list(args))
 
 
 def posts(emu: EnspaceEmulator) -> int:

@@ -17,9 +17,8 @@ from typing import Any
 import orjson
 import pytest
 import pytest_asyncio
-from typer.testing import CliRunner, Result
+from cli_helpers import env_of, invoke
 
-from enspace_async.cli._app import app
 from enspace_async.testing import EnspaceEmulator
 
 FIELDS = {"code": "inputText", "amount": "EnlNumber"}
@@ -30,19 +29,6 @@ async def emu() -> AsyncIterator[EnspaceEmulator]:
     async with EnspaceEmulator(seed=9) as emulator:
         emulator.seed_type("deals", fields=FIELDS)
         yield emulator
-
-
-def env_of(emu: EnspaceEmulator) -> dict[str, str]:
-    return {
-        "ENSPACE_API_KEY": emu.api_key,
-        "ENSPACE_API_URL": emu.url,
-        "ENSPACE_WORKSPACE_ID": "acme",
-    }
-
-
-async def invoke(emu: EnspaceEmulator, *args: str) -> Result:
-    """Run the command in a thread (its own event loop) while the emulator serves here."""
-    return await asyncio.to_thread(CliRunner(env=env_of(emu)).invoke, app, list(args))
 
 
 def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:

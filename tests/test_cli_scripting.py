@@ -17,6 +17,7 @@ import orjson
 import pytest
 import pytest_asyncio
 import typer
+from cli_helpers import env_of, invoke
 from rich.console import Console
 from typer.testing import CliRunner, Result
 
@@ -34,17 +35,6 @@ async def emu() -> AsyncIterator[EnspaceEmulator]:
     async with EnspaceEmulator(seed=11) as emulator:
         emulator.seed_type("deals", fields=FIELDS, items=3)
         yield emulator
-
-
-def env_of(emu: EnspaceEmulator, **more: str | None) -> dict[str, str | None]:
-    base = {"ENSPACE_API_KEY": emu.api_key, "ENSPACE_API_URL": emu.url}
-    return {**base, "ENSPACE_WORKSPACE_ID": "acme", **more}
-
-
-async def invoke(emu: EnspaceEmulator, *args: str, **env: str | None) -> Result:
-    """Run the command in a thread (its own event loop) while the emulator serves here."""
-    async with asyncio.timeout(60):
-        return await asyncio.to_thread(CliRunner(env=env_of(emu, **env)).invoke, app, list(args))
 
 
 def one_error_line(result: Result, *texts: str) -> str:
