@@ -29,7 +29,8 @@ route unusable, a model looser than it invents data. So every response decodes b
 6. **Writing**: models dump with their wire keys; ``Decimal`` is sent with its exact digits;
    a value JSON cannot hold is a :class:`ConfigurationError`, before anything is sent.
 
-Every model registers its loader once at import (``models._wire.register``); the value kinds
+Every model registers at import (``models._wire.register``) and gets, at its first decode, a
+loader generated from its fields (``models._loader``); the value kinds
 (:mod:`enspace_async._kinds`) are plain functions picked once per annotation, so decoding a
 page is one call per value. Types the SDK does not model (``client.request(into=MyClass)``) go
 through cattrs, with the same timestamp and open-enum kinds.

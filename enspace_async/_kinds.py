@@ -2,13 +2,14 @@
 
 Each kind is a plain function picked once per annotation by :func:`kind_of`: it takes a parsed
 JSON value and returns it loaded, or raises :class:`Misfit`. The models' loaders
-(``models._wire``) call them one per value; a misfit becomes a ``DecodeError`` at the top of a
+(``models._loader``) call them one per value; a misfit becomes a ``DecodeError`` at the top of a
 response, or a raw value in ``extra`` below it.
 """
 
 from __future__ import annotations
 
 import enum
+import threading
 import types
 import typing
 from collections.abc import Callable
@@ -31,8 +32,9 @@ __all__ = [
 ]
 
 Load = Callable[[Any], Any]
-#: The loader of every registered model, filled by ``models._wire.register``.
-MODELS: dict[type, Load] = {}
+#: What builds the loader of every registered model, filled by ``models._wire.register``; it
+#: runs at the model's first decode, once the classes its annotations name exist.
+MODELS: dict[type, Callable[[], Load]] = {}
 _EPOCH_MS = 10**11  # a larger epoch number is milliseconds (1e11 seconds is the year 5138)
 _from_iso = datetime.fromisoformat
 
@@ -257,23 +259,26 @@ def _fallback(tp: Any) -> Load:
     return load
 
 
-_KINDS: dict[tuple[Any, bool], Load] = {}
+_KINDS: dict[Any, Load] = {}
+_IDENTITIES: dict[Any, Load] = {int: load_int_id, str: _load_str_key}
+# One thread builds loaders at a time (re-entrant: a model's loader builds its fields').
+_BUILDING = threading.RLock()
 
 
 def kind_of(tp: Any, *, identity: bool = False) -> Load:
     """Return the loader of the annotation ``tp`` (an identity is strict, see rule 1)."""
-    key = (tp, identity)
-    found = _KINDS.get(key)
+    if identity and tp in _IDENTITIES:
+        return _IDENTITIES[tp]
+    found = _KINDS.get(tp)
     if found is None:
-        found = _KINDS[key] = _build(tp, identity)
+        with _BUILDING:
+            found = _KINDS.get(tp)
+            if found is None:
+                found = _KINDS[tp] = _build(tp)
     return found
 
 
-def _build(tp: Any, identity: bool) -> Load:
-    if identity and tp is int:
-        return load_int_id
-    if identity and tp is str:
-        return _load_str_key
+def _build(tp: Any) -> Load:
     if tp in _SCALARS:
         kinds, name = _SCALARS[tp]
         return _exact(*kinds, name=name)
@@ -282,7 +287,7 @@ def _build(tp: Any, identity: bool) -> Load:
     if tp is datetime:
         return load_datetime
     if isinstance(tp, type) and tp in MODELS:
-        return MODELS[tp]
+        return _model(tp)
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
         return _closed_enum(tp)
     origin, args = typing.get_origin(tp), typing.get_args(tp)
@@ -293,6 +298,26 @@ def _build(tp: Any, identity: bool) -> Load:
     if origin in (typing.Union, types.UnionType):
         return _union(tp, args)
     return _fallback(tp)
+
+
+def _model(tp: type) -> Load:
+    # Models that name each other (a role's permissions, a permission's role) meet, while one
+    # is being built, a stand-in that calls it once built; a thread that reaches the stand-in
+    # first waits for the builder (and, had that failed, raises the same error itself).
+    built: list[Load] = []
+
+    def stand_in(value: Any) -> Any:
+        if not built:
+            with _BUILDING:
+                pass
+        return (built[0] if built else kind_of(tp))(value)
+
+    _KINDS[tp] = stand_in
+    try:
+        built.append(MODELS[tp]())
+    finally:
+        del _KINDS[tp]
+    return built[0]
 
 
 def _union(tp: Any, args: tuple[Any, ...]) -> Load:

@@ -7,7 +7,7 @@ from typing import Any
 
 import attrs
 
-from .._kinds import MODELS, Misfit
+from .._kinds import Misfit, kind_of
 from ._enums import FieldType
 from ._wire import register, wire_field
 
@@ -31,7 +31,7 @@ def _load_options(value: Any) -> list[FieldOption]:
     choices = value.get("choices") if type(value) is dict else value
     if type(choices) is not list:
         raise Misfit('a list of options or {"choices": [...]}', value)
-    load = MODELS[FieldOption]
+    load = kind_of(FieldOption)
     return [FieldOption(value=c) if type(c) in _CHOICE else load(c) for c in choices]
 
 

@@ -1,7 +1,8 @@
 """How each model is read and written, declared per field and registered once.
 
 Every model is decorated with :func:`register`, which installs on the SDK's one converter a
-loader following the decoding rule (see :mod:`enspace_async._converter`) and a dumper. The
+loader following the decoding rule (see :mod:`enspace_async._converter`; generated from these
+declarations by :mod:`._loader`) and a dumper. The
 attributes a model declares without a default are its identity; the others are optional.
 Per-field declarations, where a model differs from the plain rule:
 
@@ -22,7 +23,6 @@ Per-field declarations, where a model differs from the plain rule:
 
 from __future__ import annotations
 
-import typing
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar, overload
 
@@ -31,14 +31,12 @@ from cattrs.gen import make_dict_unstructure_fn, override
 
 from .._config import Secret
 from .._converter import converter
-from .._kinds import MODELS, Load, Misfit, kind_of, load_int_id
+from .._kinds import MODELS, Load, kind_of
+from ._loader import loader
 
 __all__ = ["register", "to_secret", "wire_field"]
 
 C = TypeVar("C", bound=type)
-_MISSING = object()
-# One planned field: wire key, second key, attribute, loader, is identity, takes None.
-_Step = tuple[str, str | None, str, Load, bool, bool]
 
 
 def wire_field(
@@ -63,12 +61,6 @@ def _reveal(value: Secret | None) -> str | None:
     return None if value is None else value.reveal()
 
 
-def _load_secret(value: Any) -> Secret:
-    if type(value) is str:
-        return Secret(value)
-    raise Misfit("a string", value)
-
-
 @overload
 def register(cls: C, *, omit_none: bool = False, from_id: bool = False) -> C: ...
 @overload
@@ -89,8 +81,7 @@ def register(
         return lambda c: register(c, omit_none=omit_none, from_id=from_id)
     if "extra" not in attrs.fields_dict(cls):
         raise TypeError(f"{cls.__name__} needs an extra dict: unknown keys must be kept")
-    load = _loader(cls, from_id)
-    MODELS[cls] = load
+    MODELS[cls] = lambda: loader(cls, from_id=from_id)  # at first decode: see _loader
     dumper: list[Callable[[Any], dict[str, Any]]] = []  # built at first use, like the plan
 
     def dump(model: Any) -> dict[str, Any]:
@@ -100,86 +91,11 @@ def register(
 
     # Predicates, not types: cattrs would resolve the annotations now, before the classes
     # they name exist.
-    converter.register_structure_hook_func(lambda tp: tp is cls, lambda value, _: load(value))
+    converter.register_structure_hook_func(
+        lambda tp: tp is cls, lambda value, _: kind_of(cls)(value)
+    )
     converter.register_unstructure_hook_func(lambda tp: tp is cls, dump)
     return cls
-
-
-def _loader(cls: type, from_id: bool) -> Load:
-    plan: list[Any] = []  # built at first use: the annotations name classes defined later
-
-    def load(value: Any) -> Any:
-        if type(value) is not dict:
-            if not from_id:
-                raise Misfit("an object", value)
-            value = {"id": load_int_id(value)}
-        if not plan:
-            plan.extend(_plan(cls))
-        steps, known = plan
-        kwargs: dict[str, Any] = {}
-        misfits: dict[str, Any] | None = None
-        absent, second = 0, None
-        get = value.get
-        for key, alt, name, fit, identity, nullable in steps:
-            sent = get(key, _MISSING)
-            if sent is _MISSING:
-                if alt is not None and alt in value:
-                    sent, key = value[alt], alt
-                    second = alt
-                elif identity:
-                    raise Misfit(f"{cls.__name__}.{name}", None, missing=True).at(f".{key}")
-                else:
-                    absent += 1
-                    continue
-            if sent is None and not identity:
-                if nullable:
-                    kwargs[name] = None
-                continue
-            try:
-                kwargs[name] = fit(sent)
-            except Misfit as exc:
-                if identity:
-                    raise exc.at(f".{key}") from None
-                if nullable:
-                    kwargs[name] = None
-                if misfits is None:
-                    misfits = {}
-                misfits[key] = sent
-        if len(steps) - absent != len(value):  # keys the model does not declare
-            rest = {k: v for k, v in value.items() if k not in known and k != second}
-            misfits = {**rest, **(misfits or {})}
-        if misfits:
-            kwargs["extra"] = misfits
-        return cls(**kwargs)
-
-    return load
-
-
-def _plan(cls: type) -> tuple[list[_Step], frozenset[str]]:
-    hints = typing.get_type_hints(cls)
-    steps: list[_Step] = []
-    for field in attrs.fields(cls):
-        if field.name == "extra":
-            continue
-        meta, tp = field.metadata, hints[field.name]
-        identity = field.default is attrs.NOTHING
-        nullable = type(None) in typing.get_args(tp)
-        collection = typing.get_origin(tp) in (list, dict)
-        if not (identity or nullable or collection):
-            raise TypeError(f"{cls.__name__}.{field.name}: an optional attribute takes None")
-        if nullable:  # the loader below sees None before any kind does
-            tp = _without_none(tp)
-        fit = meta.get("load") or (
-            _load_secret if meta.get("secret") else kind_of(tp, identity=identity)
-        )
-        key = meta.get("wire") or field.name
-        steps.append((key, meta.get("alt"), field.name, fit, identity, nullable))
-    return steps, frozenset(key for key, *_ in steps)
-
-
-def _without_none(tp: Any) -> Any:
-    rest = [a for a in typing.get_args(tp) if a is not type(None)]
-    return rest[0] if len(rest) == 1 else typing.Union[tuple(rest)]  # noqa: UP007
 
 
 def _dumper(cls: type, omit_none: bool) -> Callable[[Any], dict[str, Any]]:
