@@ -1,9 +1,9 @@
 """Row 2, decoding: one 100-item page, bytes to models, through our converter and the others.
 
-Contenders, all fed the same bytes: ``enspace_async._converter.decode(body, list[Item])`` (orjson
-then the per-model loaders of ``models._wire``), pydantic v2 (``TypeAdapter(list[Model]).validate_json``), msgspec
-(``msgspec.json.decode(body, type=list[Struct])``), and the model-less floors ``json.loads``
-and ``orjson.loads``. Every model is the equivalent of :class:`enspace_async.models.Item`:
+Contenders, all fed the same bytes: ``enspace_async._converter.decode(body, list[Item])``
+(orjson, then the loader ``models._loader`` generates for ``Item``), pydantic v2
+(``TypeAdapter(list[Model]).validate_json``), msgspec (``msgspec.json.decode(body,
+type=list[Struct])``), and the model-less floors ``json.loads`` and ``orjson.loads``. Every model is the equivalent of :class:`enspace_async.models.Item`:
 the same fields, frozen, aware datetimes, ``data`` kept as a plain dict, only ``id`` and
 ``reference`` required, unknown keys kept (pydantic ``extra="allow"``; msgspec cannot keep
 them). Ours also keeps what does not fit instead of failing the page; the others would raise.
@@ -112,9 +112,12 @@ def _label(key: tuple[str, int, str]) -> str:
     if filename.startswith("<") and "generated" in filename:  # cattrs/attrs generated code
         owner = filename.strip("<>").split()[-1].rsplit(".", 1)[-1]
         return function if owner in function else f"{owner}.{function}"
-    if function.startswith("<built-in method ") or function.startswith("<method "):
+    if function.startswith("<built-in method "):
         return function.strip("<>").split()[-1]
-    return f"{Path(filename).stem}.{function}"  # _wire.load (a model), _kinds.load (a list)
+    if function.startswith("<method "):  # <method '__set__' of 'member_descriptor' objects>
+        _, method, _, owner, _ = function.strip("<>").replace("'", "").split()
+        return f"{owner}.{method}"
+    return f"{Path(filename).stem}.{function}"  # _kinds.load (a list)
 
 
 def run(quick: bool) -> list[dict[str, object]]:
