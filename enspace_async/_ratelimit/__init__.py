@@ -3,7 +3,7 @@
 ::
 
     _ratelimit/
-    ├── algorithm.py  the rules, once: pure reserve() and feedback() over a State and a Tuning
+    ├── algorithm.py  the rules, once: reserve() and feedback() update a State, given a Tuning
     ├── local.py      RateLimiter, LimiterBackend and the in-process LocalLimiterBackend
     ├── carry.py      a learned rate carried to the next run (RateLimiter(state_file=...))
     ├── slots.py      the in-flight cap's slots

@@ -97,8 +97,8 @@ class LocalLimiterBackend:
 
     def take(self, now: float, max_wait: float = math.inf) -> tuple[float, int]:
         """:meth:`reserve` without the coroutine, for the in-process fast path."""
-        self.state, wait = algorithm.reserve(self.tuning, self.state, now, max_wait)
-        return wait, self.state.epoch
+        state = self.state
+        return algorithm.reserve(self.tuning, state, now, max_wait), state.epoch
 
     async def epoch(self) -> int:
         """Return the state version."""
@@ -113,14 +113,15 @@ class LocalLimiterBackend:
         unless this backend has been used already or does not adapt."""
         if self.tuning.adaptive and self.state == self.tuning.start():
             rate = min(max(rate, self.tuning.floor), self.tuning.ceiling)
-            self.state = self.state._replace(rate=rate, epoch_rate=rate)
+            self.state.rate = self.state.epoch_rate = rate
 
     def report(self, now: float, signal: RateSignal) -> None:
         """:meth:`feedback` without the coroutine, for the in-process fast path."""
-        before = self.state.rate
-        self.state = algorithm.feedback(self.tuning, self.state, now, signal)
-        if self.state.rate < before:
-            log_cut(before, self.state.rate)
+        state = self.state
+        before = state.rate
+        algorithm.feedback(self.tuning, state, now, signal)
+        if state.rate < before:
+            log_cut(before, state.rate)
 
 
 def _state_path(value: object, backend: LimiterBackend) -> Path:
