@@ -14,7 +14,7 @@ from yarl import URL
 
 from .._config import Secret
 from .._errors import ConfigurationError
-from .._http import Request, Response
+from .._http import Request, Response, lowered
 from .redirect import same_origin
 
 __all__ = ["Auth"]
@@ -28,11 +28,14 @@ class Auth:
         base_url: the API root; the only origin the key goes to.
     """
 
-    __slots__ = ("_key", "base_url")
+    __slots__ = ("_authority", "_key", "_scheme", "base_url")
 
     def __init__(self, api_key: Secret, base_url: URL):
         self._key = api_key
         self.base_url = base_url
+        # What a URL the client built from base_url shares with it, compared first: equal
+        # scheme and authority mean the same origin without working out hosts and ports.
+        self._scheme, self._authority = base_url.scheme, base_url.raw_authority
 
     def __repr__(self) -> str:
         return f"<Auth {self.base_url.origin()}>"
@@ -44,12 +47,18 @@ class Auth:
             ConfigurationError: ``request`` goes to another origin than ``base_url``'s.
         """
         url = request.url
-        if not same_origin(url, self.base_url):
+        mine = url.raw_authority == self._authority and url.scheme == self._scheme
+        if not mine and not same_origin(url, self.base_url):
             raise ConfigurationError(
                 f"refusing to send the API key to {url.origin()}: "
                 f"this client only talks to {self.base_url.origin()}"
             )
-        return request.with_headers(x_api_key=self._key.reveal())
+        headers = lowered(request.headers)
+        headers["x-api-key"] = self._key.reveal()
+        # Built directly: one copy of the headers, no name conversion (this runs per attempt).
+        return Request(
+            request.method, url, headers, request.content, request.timeout, request.route
+        )
 
     def on_response(self, response: Response, request: Request) -> Response:
         """``response`` as the answer to ``request`` as it was (without the key)."""
