@@ -13,6 +13,7 @@ import pytest_asyncio
 from helpers import FAST
 
 from enspace_async import (
+    DecodeError,
     EnspaceError,
     Export,
     ExportIncompleteError,
@@ -128,6 +129,32 @@ async def test_a_new_page_starts_as_soon_as_any_page_arrives(
         first = await reader
         rest = [item.id async for item in export]
     assert [first.id, *rest] == [row["id"] for row in emu.items("big")]
+
+
+async def test_a_slot_refills_when_its_answer_arrives_before_the_page_is_decoded(
+    emu: EnspaceEmulator, gate: Gate
+) -> None:
+    emu.seed_type("big", fields=FIELDS, items=500)
+    emu.faults.add("latency", routes="items.list", seconds=1)  # pages wait for the gate
+    emu.faults.add("malformed", routes="items.list", times=1)  # the first page is not JSON
+    trace = Trace()
+    async with emu.client(retry=FAST, middlewares=[trace]) as client:
+        export = client.items.export("big", concurrency=1)
+        reader = asyncio.create_task(anext(export))
+        async with asyncio.timeout(10):
+            await gate.entered.wait()  # the first page is held
+            assert export._count is not None
+            await export._count  # counted: from here on, no page is needed to find the end
+            gate.open.set()
+            with pytest.raises(DecodeError) as caught:
+                await reader
+        assert not _ours()
+    # The next page left as the first one's answer came in, before that answer was decoded
+    # (and found broken): a slot does not wait for its page's decoding.
+    pages = [event for event in trace.events if event[1] == "items.list"]
+    sent, answered = ("sent", "items.list"), ("answered", "items.list")
+    assert pages[:3] == [sent, answered, sent]
+    assert caught.value.resume_start == 0
 
 
 async def test_the_window_bounds_pages_held_for_a_slow_reader(emu: EnspaceEmulator) -> None:

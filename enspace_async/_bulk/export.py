@@ -2,12 +2,15 @@
 
 * :class:`Export` keeps ``concurrency`` page requests on the wire and yields the rows in order.
   It asks ``/count`` and the first pages at once (offsets 0, ``page_size``, …), starts the next
-  page as soon as any page arrives, stops planning at the count once it is known, and holds at
-  most ``2 * concurrency`` pages (fetching or fetched, not yet read), so memory stays bounded
-  however slow the reader. Lists may be cut without warning (§3 of the API notes), so every
-  page is checked against the count: a short page is fetched once more, and if it is still short
-  the export raises :class:`ExportIncompleteError` rather than return less. Offsets shift when
-  others insert or delete while it runs: export a quiet type, or use keyset.
+  page as soon as any page's answer arrives (once the count is known, before that page is
+  decoded), stops planning at the count, and holds at most ``2 * concurrency`` pages (fetching,
+  decoding or fetched, not yet read), so memory stays bounded however slow the reader. The count
+  rides alongside the first pages when the client may have ``concurrency + 1`` requests in
+  flight (its transport's ``pool_size``, 100 by default); on a pool of exactly ``concurrency``
+  it holds one page back for the first round. Lists may be cut without warning (§3 of the API
+  notes), so every page is checked against the count: a short page is fetched once more, and if
+  it is still short the export raises :class:`ExportIncompleteError` rather than return less.
+  Offsets shift when others insert or delete while it runs: export a quiet type, or use keyset.
 * :func:`iter_keyset` pages by ``id_gt`` in ``id`` order: a row written meanwhile never shifts
   the next page, so no row that existed when the iteration started is skipped or repeated.
 * :func:`changes_since` pages by ``(updated_at, id)``: the rows of one timestamp in ``id`` order
@@ -24,22 +27,24 @@ import asyncio
 import contextlib
 import weakref
 from collections import deque
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from datetime import datetime
 from functools import partial
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self, cast
 
 import attrs
 
 from .._converter import format_datetime
 from .._errors import ConfigurationError, EnspaceError
+from .._http import Request, Response
 from .._middleware.telemetry import NO_PARENT, start_parent
 from .._protocol.query import MAX_PAGE_SIZE, check_page_size, is_last_page
 from ..models import Item
 
 if TYPE_CHECKING:
     from .._caller import ItemCalls
+    from .._session import Session
 
 __all__ = ["Export", "ExportIncompleteError", "changes_since", "iter_keyset"]
 
@@ -71,6 +76,43 @@ class ExportIncompleteError(EnspaceError):
 
 def _rebuild(expected: int, received: int, offset: int, total: int) -> ExportIncompleteError:
     return ExportIncompleteError(expected=expected, received=received, offset=offset, total=total)
+
+
+class _Client(Protocol):
+    """What an export needs of the client behind ``client.items``: a view of its own."""
+
+    _session: Session
+
+    @property
+    def items(self) -> ItemCalls:
+        """The view's items."""
+        ...
+
+    def _view(self) -> Self:
+        """A view sharing the client's options, whose session may be swapped."""
+        ...
+
+
+class _Arrivals:
+    """The session of an export's view: the client's own, telling the export of each answer.
+
+    A slot is refilled as soon as its page's answer is in, not once the page is decoded: the
+    answers of one round arrive together, and decoding each before the next request leaves
+    would hold every later refill back by the decoding of the pages ahead of it.
+    """
+
+    def __init__(self, session: Session, arrived: Callable[[], int]):
+        self._session = session
+        self._arrived = arrived
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._session, name)
+
+    async def handler(self, request: Request) -> Response:
+        response = await self._session.handler(request)
+        if self._arrived():
+            await asyncio.sleep(0)  # the new request goes on the wire before this page decodes
+        return response
 
 
 @attrs.frozen
@@ -117,8 +159,11 @@ class Export(AsyncIterator[Item]):
     ):
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise ConfigurationError(f"concurrency must be a positive integer, got {concurrency!r}")
+        view = cast("_Client", items._client)._view()
+        arrived = partial(_arrived, weakref.ref(self))
+        view._session = cast("Session", _Arrivals(view._session, arrived))
         self._query = _Query(
-            items, type_slug, dict(filters or {}), sort or "id:asc", check_page_size(page_size)
+            view.items, type_slug, dict(filters or {}), sort or "id:asc", check_page_size(page_size)
         )
         self._concurrency, self._window = concurrency, _WINDOW * concurrency
         self._pages: deque[tuple[int, asyncio.Task[list[Item]]]] = deque()  # in offset order
@@ -283,6 +328,19 @@ def _counted(ref: weakref.ref[Export], task: asyncio.Task[int]) -> None:
         return
     if export is not None and export.total is None:
         export._on_count(task.result())
+
+
+def _arrived(ref: weakref.ref[Export]) -> int:
+    """A page's answer is in (its task is the current one): free its slot; return pages started.
+
+    Until ``/count`` answers, the slot stays taken until the page is decoded: only its rows can
+    tell whether the list ends there, and no page past the end should be asked for.
+    """
+    export, task = ref(), asyncio.current_task()
+    if export is None or export.total is None or task not in export._running:
+        return 0  # also /count itself, and a page fetched again by the reader
+    export._running.discard(task)
+    return export._fill()
 
 
 def _fetched(ref: weakref.ref[Export], offset: int, task: asyncio.Task[list[Item]]) -> None:
