@@ -10,7 +10,7 @@ guards the graph).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ class Caller(Protocol):
         ...
 
     @overload
-    async def _call(
+    def _call(
         self,
         name: str,
         path_values: Mapping[str, str | int] | None = None,
@@ -67,10 +67,10 @@ class Caller(Protocol):
         query: Query | None = None,
         json: Any = None,
         into: type[T],
-    ) -> T: ...
+    ) -> Awaitable[T]: ...
 
     @overload
-    async def _call(
+    def _call(
         self,
         name: str,
         path_values: Mapping[str, str | int] | None = None,
@@ -78,9 +78,9 @@ class Caller(Protocol):
         query: Query | None = None,
         json: Any = None,
         into: None = None,
-    ) -> Any: ...
+    ) -> Awaitable[Any]: ...
 
-    async def _call(
+    def _call(
         self,
         name: str,
         path_values: Mapping[str, str | int] | None = None,
@@ -88,8 +88,8 @@ class Caller(Protocol):
         query: Query | None = None,
         json: Any = None,
         into: Any = None,
-    ) -> Any:
-        """Call the route ``name`` of the route table."""
+    ) -> Awaitable[Any]:
+        """Call the route ``name`` of the route table (await what it returns)."""
         ...
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self
 
@@ -306,7 +306,7 @@ class EnspaceClient(ResourceAccess):
         custom = Route("custom", method.upper(), path, workspace_scoped)
         return await self._exchange(custom, path, encode_params(params), json, into)
 
-    async def _call(
+    def _call(
         self,
         name: str,
         path_values: Mapping[str, str | int] | None = None,
@@ -314,15 +314,16 @@ class EnspaceClient(ResourceAccess):
         query: Query | None = None,
         json: Any = None,
         into: Any = None,
-    ) -> Any:
+    ) -> Awaitable[Any]:
         """Call the route ``name`` of the route table; the path every resource method takes.
 
         Typed for its callers by :class:`~enspace_async._caller.Caller` (``into=Item`` gives
-        an ``Item``), the only type they see the client as.
+        an ``Item``), the only type they see the client as. A plain function handing back
+        the exchange to await (one coroutine less per call); a wrong path value raises here.
         """
         target = route(name)
-        path = target.path(**(path_values or {}))
-        return await self._exchange(target, path, query or [], json, into)
+        path = target.fill(path_values or {})
+        return self._exchange(target, path, query or [], json, into)
 
     async def _exchange(self, target: Route, path: str, query: Query, json: Any, into: Any) -> Any:
         request = self._request(target, path, query, json)
