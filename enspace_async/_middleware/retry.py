@@ -210,22 +210,24 @@ class RetryMiddleware:
                 if attempt == 1 and _ATTEMPT.get() == 1:  # the common path: no context change
                     outcome: Response | TransportError
                     try:
-                        response = await call_next(request)
-                        if self.redirects.wanted(response):
-                            response = await self.redirects.follow(request, response, call_next)
-                        outcome = response
+                        outcome = await call_next(request)
+                        # (A redirect is a 3xx: a success skips the redirect policy's call.)
+                        if outcome.status >= 300 and self.redirects.wanted(outcome):
+                            outcome = await self.redirects.follow(request, outcome, call_next)
                     except TransportError as exc:
                         outcome = exc
                 else:
                     outcome = await self._attempt(request, call_next, attempt, deadline)
-                if isinstance(outcome, Response) and ambiguous and _gone(request, outcome):
-                    outcome = attrs.evolve(outcome, status=204, content=b"")
-                if isinstance(outcome, Response) and outcome.status < 300:
-                    if self.local is not None:
-                        self.local.put(spent or 1)
-                    else:
-                        await self.budget.deposit(spent or 1)
-                    return outcome
+                if isinstance(outcome, Response):
+                    if ambiguous and _gone(request, outcome):
+                        outcome = attrs.evolve(outcome, status=204, content=b"")
+                    if outcome.status < 300:
+                        local = self.local
+                        if local is None:
+                            await self.budget.deposit(spent or 1)
+                        elif local.tokens < local.capacity:
+                            local.put(spent or 1)
+                        return outcome
                 cause = retry_cause(request.method, outcome)
                 if cause is None:
                     return self._finish(request, outcome)
