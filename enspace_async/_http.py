@@ -69,6 +69,10 @@ class Timeout:
         return attrs.evolve(cls(), total=seconds("timeout", value))
 
 
+# Shared by every Request built without a timeout (a Timeout is frozen): built and hashed once.
+_DEFAULT_TIMEOUT = Timeout()
+
+
 class _Lowered(dict[str, str]):
     """Headers whose names are already in lower case: :func:`_freeze_headers` keeps them as
     they are, so a copy of a request or response made on every attempt costs no conversion."""
@@ -85,6 +89,8 @@ def lowered(headers: Mapping[str, str]) -> dict[str, str]:
 def _freeze_headers(headers: Mapping[str, str]) -> Mapping[str, str]:
     if type(headers) is _Lowered:
         return headers
+    if type(headers) is dict and all(map(str.islower, headers)):  # often so: a plain copy
+        return _Lowered(headers)
     return _Lowered({k.lower(): v for k, v in headers.items()})
 
 
@@ -105,7 +111,7 @@ class Request:
     url: URL
     headers: Mapping[str, str] = attrs.field(factory=dict, converter=_freeze_headers)
     content: bytes | None = None
-    timeout: Timeout = attrs.field(factory=Timeout)
+    timeout: Timeout = _DEFAULT_TIMEOUT
     route: str = "custom"
 
     def with_headers(self, **headers: str) -> Request:

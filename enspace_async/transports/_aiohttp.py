@@ -10,9 +10,11 @@ from __future__ import annotations
 import asyncio
 import functools
 import ssl as ssl_module
+from collections.abc import Mapping
 from pathlib import Path
 
 import aiohttp
+from multidict import CIMultiDictProxy
 from yarl import URL
 
 from .._config import expect, seconds, whole
@@ -26,7 +28,7 @@ from .._errors import (
     TransportError,
     scrub,
 )
-from .._http import SECRET_HEADERS, Request, Response, Timeout
+from .._http import SECRET_HEADERS, Request, Response, Timeout, _Lowered
 from ._deadlines import Deadlines
 
 __all__ = ["AiohttpTransport"]
@@ -84,6 +86,8 @@ class AiohttpTransport:
         self._closed = False
         self._guard: asyncio.Task[None] | None = None
         self._deadlines = Deadlines()
+        # The ClientTimeout of the Timeout last sent: the same one, nearly always.
+        self._timeouts: tuple[Timeout, aiohttp.ClientTimeout] | None = None
 
     @property
     def pool_size(self) -> int:
@@ -126,10 +130,18 @@ class AiohttpTransport:
 
     async def send(self, request: Request) -> Response:
         """Send ``request`` and read the whole response."""
+        return await self.send_keyed(request, request.headers)
+
+    async def send_keyed(self, request: Request, headers: Mapping[str, str]) -> Response:
+        """Send ``request`` with ``headers`` on the wire instead of its own, and read the whole
+        response, which answers ``request``: the client's authentication adds the API key
+        there, so that no request it hands back holds the key (and builds no copy of it)."""
         session = self._session
         if session is None or (self._owns_session and session.closed):
             session = await self._client_session()
-        timeout, deadlines = request.timeout, self._deadlines
+        timeout, deadlines, timeouts = request.timeout, self._deadlines, self._timeouts
+        if timeouts is None or timeouts[0] is not timeout:
+            timeouts = self._timeouts = (timeout, _client_timeout(timeout))
         total = timeout.total
         task = None if total is None else asyncio.current_task()
         if task is not None and total is not None:
@@ -138,25 +150,24 @@ class AiohttpTransport:
             async with session.request(
                 request.method,
                 request.url,
-                headers=request.headers,
+                headers=headers,
                 data=request.content,
-                timeout=_client_timeout(timeout),
+                timeout=timeouts[1],
                 allow_redirects=False,
                 proxy=self._proxy,
             ) as response:
-                content = await self._read(response, request)
-                return Response(
-                    status=response.status,
-                    headers=dict(response.headers),
-                    content=content,
-                    request=request,
-                )
+                headers = _headers(response.headers)
+                if self._whole(headers, request):
+                    content = await response.read()
+                else:
+                    content = await self._counted(response, request)
+                return Response(response.status, headers, content, request)
         except asyncio.CancelledError:
             if task is None or not deadlines.finish(task) or task.cancelling():
                 raise
-            error = _mapped(TimeoutError(), request, self._secrets)
+            error = _mapped(TimeoutError(), request, headers, self._secrets)
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-            error = _mapped(exc, request, self._secrets)
+            error = _mapped(exc, request, headers, self._secrets)
         finally:
             if task is not None:
                 deadlines.finish(task)
@@ -164,16 +175,25 @@ class AiohttpTransport:
         # __context__: it holds the request headers, the key among them.
         raise error
 
-    async def _read(self, response: aiohttp.ClientResponse, request: Request) -> bytes:
+    def _whole(self, headers: Mapping[str, str], request: Request) -> bool:
+        """Whether the body may be read whole (no cap, or a Content-Length within it); if not,
+        it is counted as it comes. Raises the size error if its Content-Length is over the cap.
+        """
         cap = self._max_response_size
-        length = response.content_length
+        if cap is None:
+            return True
+        length = headers.get("content-length")
         # Content-Length counts the bytes on the wire: with a Content-Encoding, a 1 MB body can
         # inflate to 1 GB, so then only the decoded bytes counted chunk by chunk can be trusted.
-        decoded = not response.headers.get("content-encoding")
-        if cap is None or (decoded and length is not None and length <= cap):
-            return await response.read()
-        if decoded and length is not None:
+        if length is None or headers.get("content-encoding"):
+            return False
+        if int(length) > cap:  # aiohttp's parser has checked it is a number
             raise _too_large(request, cap)
+        return True
+
+    async def _counted(self, response: aiohttp.ClientResponse, request: Request) -> bytes:
+        cap = self._max_response_size
+        assert cap is not None  # _whole reads an uncapped body whole
         chunks, size = [], 0
         async for chunk in response.content.iter_any():
             size += len(chunk)
@@ -222,6 +242,18 @@ def _client_timeout(timeout: Timeout) -> aiohttp.ClientTimeout:
     return aiohttp.ClientTimeout(total=None, connect=timeout.connect, sock_read=timeout.read)
 
 
+def _headers(headers: CIMultiDictProxy[str]) -> Mapping[str, str]:
+    """The response's headers, names in lower case, in one pass; a repeated name keeps its
+    first value (``dict()`` of a multidict does the same)."""
+    names = _Lowered()
+    for name, value in headers.items():  # a loop: cheaper than a comprehension then a copy
+        names[name.lower()] = value
+    if len(names) < len(headers):  # a repeated name, so the loop kept its last value
+        for name in names:
+            names[name] = headers[name]
+    return names
+
+
 def _too_large(request: Request, cap: int) -> ProtocolError:
     return ProtocolError(
         f"response body is larger than max_response_size ({cap} bytes)",
@@ -230,13 +262,15 @@ def _too_large(request: Request, cap: int) -> ProtocolError:
     )
 
 
-def _mapped(exc: BaseException, request: Request, secrets: list[str]) -> TransportError:
+def _mapped(
+    exc: BaseException, request: Request, headers: Mapping[str, str], secrets: list[str]
+) -> TransportError:
     """The SDK error for an aiohttp or socket failure, chained to a scrubbed description."""
     kind, message, sent = _classify(exc)
     error = kind(message, method=request.method, path=request.url.path, sent=sent)
     error.__cause__ = OriginalError.of(exc, _original_message(exc))
     # aiohttp's messages may quote a malformed header line, and a server may echo the key.
-    sent_secrets = [value for name, value in request.headers.items() if name in SECRET_HEADERS]
+    sent_secrets = [value for name, value in headers.items() if name in SECRET_HEADERS]
     scrub(error, sent_secrets + secrets)
     return error
 

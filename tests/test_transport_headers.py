@@ -1,0 +1,155 @@
+"""Headers and limits as the transport hands them over, on its cheaper per-request path.
+
+The response side runs over a raw socket server on 127.0.0.1 (it writes the header block
+byte for byte: mixed case, a name twice), the timeout side over a threaded http.server, so
+every timer on the test's loop is the client's own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from multidict import CIMultiDict
+from yarl import URL
+
+from enspace_async import Request, RequestTimeout, Timeout
+from enspace_async.transports import AiohttpTransport
+
+HEAD = (
+    b"HTTP/1.1 200 OK\r\n"
+    b"X-Twice: first\r\n"
+    b"Content-Type: application/json\r\n"
+    b"x-twice: second\r\n"
+    b"X-RateLimit-Remaining: 7\r\n"
+    b"Content-Length: 2\r\n"
+    b"\r\n{}"
+)
+
+
+@pytest.fixture
+async def raw_url() -> AsyncIterator[URL]:
+    """A server answering every request on a connection with ``HEAD`` (keep-alive)."""
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while await reader.readuntil(b"\r\n\r\n"):
+                writer.write(HEAD)
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    yield URL(f"http://127.0.0.1:{port}/x")
+    server.close()
+    await server.wait_closed()
+
+
+async def test_response_names_are_lower_case_and_a_repeated_name_keeps_its_first_value(
+    raw_url: URL,
+) -> None:
+    transport = AiohttpTransport()
+    try:
+        for _ in range(2):  # a new connection, then the same one kept alive
+            async with asyncio.timeout(5):
+                response = await transport.send(Request("GET", raw_url))
+            assert list(response.headers.items()) == [
+                ("x-twice", "first"),
+                ("content-type", "application/json"),
+                ("x-ratelimit-remaining", "7"),
+                ("content-length", "2"),
+            ]
+            assert all(type(name) is str for name in response.headers)
+            assert response.content == b"{}"
+            # Passed on as it is: a copy for another request converts nothing and loses nothing.
+            assert response.answering(response.request).headers is response.headers
+    finally:
+        await transport.aclose()
+
+
+def test_request_headers_given_as_any_mapping_are_lower_cased_copies() -> None:
+    url = URL("http://127.0.0.1/x")
+    mixed = {"X-Api-Key": "k", "Accept": "application/json"}
+    assert dict(Request("GET", url, mixed).headers) == {
+        "x-api-key": "k",
+        "accept": "application/json",
+    }
+    plain = {"x-api-key": "k", "accept": "application/json"}
+    request = Request("GET", url, plain)
+    plain["accept"] = "text/plain"  # the caller's dict, changed after: the request keeps its own
+    assert request.headers == {"x-api-key": "k", "accept": "application/json"}
+    assert request.headers is not plain
+    # A multidict's repeated name keeps its last value, whatever the case of its names.
+    twice = CIMultiDict([("x-a", "1"), ("x-a", "2")])
+    assert dict(Request("GET", url, twice).headers) == {"x-a": "2"}
+    assert dict(Request("GET", url, CIMultiDict([("X-A", "1"), ("x-a", "2")])).headers) == {
+        "x-a": "2"
+    }
+
+
+def test_a_request_without_a_timeout_has_the_default_limits() -> None:
+    request = Request("GET", URL("http://127.0.0.1/x"))
+    assert request.timeout == Timeout()
+    assert (request.timeout.total, request.timeout.connect, request.timeout.read) == (60, 10, None)
+
+
+LAG = 0.3  # how long /lag takes to answer
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+
+    def do_GET(self) -> None:
+        if self.path == "/lag":
+            time.sleep(LAG)  # in the server's own thread: a slow server, not a test wait
+        body = b"{}"
+        try:
+            self.send_response(200)
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client timed out first, as it should
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return None
+
+
+@pytest.fixture
+def url() -> Iterator[URL]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
+    thread.start()
+    yield URL(f"http://127.0.0.1:{server.server_address[1]}")
+    server.shutdown()
+    server.server_close()
+    thread.join(5)
+
+
+async def test_one_transport_keeps_each_requests_own_limits_when_they_alternate(url: URL) -> None:
+    """The transport remembers the limits of the last Timeout it sent with: a different one
+    must get its own, and the first its own again."""
+    short = Timeout(total=None, read=LAG / 3)
+    long = Timeout(total=5, read=None)
+    transport = AiohttpTransport()
+    try:
+        async with asyncio.timeout(10):
+            for timeout, times_out in ((short, True), (long, False), (short, True)):
+                request = Request("GET", url / "lag", timeout=timeout)
+                if times_out:
+                    with pytest.raises(RequestTimeout, match="waiting for the response"):
+                        await transport.send(request)
+                else:
+                    assert (await transport.send(request)).status == 200
+    finally:
+        await transport.aclose()
