@@ -25,7 +25,7 @@ from ._config import Secret
 from ._http import Handler, Middleware, compose
 from ._middleware.auth import Auth
 from ._middleware.limit import LimitMiddleware
-from ._middleware.observe import ObserveMiddleware
+from ._middleware.observe import ObserveMiddleware, keyed_send
 from ._middleware.retry import LocalRetryBudget, RetryBudget, RetryMiddleware, RetryPolicy
 from ._middleware.telemetry import Binding, Telemetry, merge_hooks
 from ._observe import ClientStats, Hooks
@@ -86,7 +86,8 @@ class Session:
         self.layers: tuple[Middleware, ...] = (*own,)
         """The SDK's own middlewares, outermost first (the user's go outside them)."""
         hooks = merge_hooks(hooks, self.telemetry)
-        send = ObserveMiddleware(self.stats, hooks, Auth(api_key, base_url), transport.send)
+        auth = Auth(api_key, base_url)
+        send = ObserveMiddleware(self.stats, hooks, auth, transport.send, keyed_send(transport))
         self.handler: Handler = compose([*middlewares, *own], send)
 
     def __repr__(self) -> str:

@@ -1,11 +1,13 @@
 """Authentication: the innermost step, so nothing outside it ever sees the API key.
 
 A synchronous policy, run around the transport by the observe layer's coroutine (no coroutine
-of its own): :meth:`Auth.on_request` adds ``x-api-key`` to each attempt, and only to the
-API's own origin: a request anywhere else (a redirect, a ``base_url`` mistake) is refused
-before it is sent. The transport builds its response around the request it was handed, the
-key included; :meth:`Auth.on_response` hands back that response around the request without
-the key, so no middleware or hook outside can read it.
+of its own): :meth:`Auth.headers` are an attempt's headers with ``x-api-key``, for the API's
+own origin only: a request anywhere else (a redirect, a ``base_url`` mistake) is refused
+before it is sent. A transport with ``send_keyed(request, headers)`` (the SDK's own
+:class:`~enspace_async.AiohttpTransport`) puts those headers on the wire and answers the
+request as it was; any other gets :meth:`Auth.on_request`, a copy of the request with the key,
+and :meth:`Auth.on_response` hands back its response around the request without the key. Either
+way no middleware or hook outside can read the key.
 """
 
 from __future__ import annotations
@@ -18,6 +20,16 @@ from .._http import Request, Response, lowered
 from .redirect import same_origin
 
 __all__ = ["Auth"]
+
+
+class _Keyed(dict[str, str]):
+    """An attempt's headers with the key, names in lower case: their repr (a traceback's
+    locals, say) names the headers and shows no value."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"<headers {', '.join(self)}>"
 
 
 class Auth:
@@ -40,8 +52,8 @@ class Auth:
     def __repr__(self) -> str:
         return f"<Auth {self.base_url.origin()}>"
 
-    def on_request(self, request: Request) -> Request:
-        """The request to send: ``request`` with ``x-api-key``.
+    def headers(self, request: Request) -> dict[str, str]:
+        """The headers to send ``request`` with: its own and ``x-api-key``.
 
         Raises:
             ConfigurationError: ``request`` goes to another origin than ``base_url``'s.
@@ -53,11 +65,20 @@ class Auth:
                 f"refusing to send the API key to {url.origin()}: "
                 f"this client only talks to {self.base_url.origin()}"
             )
-        headers = lowered(request.headers)
+        headers = _Keyed(request.headers)
         headers["x-api-key"] = self._key.reveal()
-        # Built directly: one copy of the headers, no name conversion (this runs per attempt).
+        return headers
+
+    def on_request(self, request: Request) -> Request:
+        """The request to send to a transport without ``send_keyed``: ``request`` with
+        :meth:`headers`.
+
+        Raises:
+            ConfigurationError: ``request`` goes to another origin than ``base_url``'s.
+        """
+        headers = lowered(self.headers(request))  # as Request keeps them: no conversion
         return Request(
-            request.method, url, headers, request.content, request.timeout, request.route
+            request.method, request.url, headers, request.content, request.timeout, request.route
         )
 
     def on_response(self, response: Response, request: Request) -> Response:

@@ -16,14 +16,32 @@ import asyncio
 import inspect
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from .._errors import TransportError
 from .._http import Handler, Request, Response
 from .._observe import _ATTEMPT, Attempt, ClientStats, HookFunc, Hooks, logger
 from .auth import Auth
 
-__all__ = ["ObserveMiddleware"]
+__all__ = ["KeyedSend", "ObserveMiddleware", "keyed_send"]
+
+KeyedSend = Callable[[Request, Mapping[str, str]], Awaitable[Response]]
+"""A transport's ``send_keyed(request, headers)``: send ``request`` with these headers on the
+wire instead of its own, and answer ``request`` as it is."""
+
+
+def keyed_send(transport: object) -> KeyedSend | None:
+    """The transport's ``send_keyed``, unless its ``send`` was replaced after it (by a subclass
+    or on the instance), so that such a ``send`` still sees every request."""
+    if "send" in getattr(transport, "__dict__", ()):
+        return None
+    for klass in type(transport).__mro__:
+        if "send_keyed" in vars(klass):
+            keyed: KeyedSend = getattr(transport, "send_keyed")  # noqa: B009 - typed here
+            return keyed
+        if "send" in vars(klass):
+            return None
+    return None
 
 
 async def _run(hooks: Sequence[HookFunc], attempt: Attempt) -> None:
@@ -36,11 +54,19 @@ async def _run(hooks: Sequence[HookFunc], attempt: Attempt) -> None:
 class ObserveMiddleware:
     """Count, time, log and trace every attempt, sent through ``auth`` to ``send``."""
 
-    def __init__(self, stats: ClientStats, hooks: Hooks | None, auth: Auth, send: Handler):
+    def __init__(
+        self,
+        stats: ClientStats,
+        hooks: Hooks | None,
+        auth: Auth,
+        send: Handler,
+        send_keyed: KeyedSend | None = None,
+    ):
         self.stats = stats
         self.hooks = hooks if hooks and (hooks.on_request or hooks.on_response) else None
         self.auth = auth
         self.send = send
+        self.send_keyed = send_keyed
 
     async def __call__(self, request: Request) -> Response:
         """Send one attempt and record what happened."""
@@ -55,9 +81,11 @@ class ObserveMiddleware:
             stats.bytes_sent += len(request.content)
         started = time.perf_counter()
         try:
-            response = self.auth.on_response(
-                await self.send(self.auth.on_request(request)), request
-            )
+            auth, send_keyed = self.auth, self.send_keyed
+            if send_keyed is not None:  # the key on the wire only: no second request or response
+                response = await send_keyed(request, auth.headers(request))
+            else:
+                response = auth.on_response(await self.send(auth.on_request(request)), request)
         except TransportError as exc:
             stats.errors[type(exc).__name__] += 1
             if hooks is not None or logger.isEnabledFor(logging.DEBUG):
