@@ -14,11 +14,13 @@ from collections.abc import AsyncIterator, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import aiohttp
 import pytest
+from aiohttp import client_proto, http_parser
 from multidict import CIMultiDict
 from yarl import URL
 
-from enspace_async import Request, RequestTimeout, Timeout
+from enspace_async import OriginalError, ProtocolError, Request, RequestTimeout, Timeout
 from enspace_async.transports import AiohttpTransport
 
 HEAD = (
@@ -153,3 +155,49 @@ async def test_one_transport_keeps_each_requests_own_limits_when_they_alternate(
                     assert (await transport.send(request)).status == 200
     finally:
         await transport.aclose()
+
+
+KEY = "en.TransportHeadersKey0123456789abcd"
+
+
+async def test_a_key_echoed_in_the_body_is_redacted_from_the_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The key sent is redacted from an error raised while the body is read, after the
+    response's own headers were parsed (they must not stand in for the headers sent).
+
+    aiohttp's own pure-Python parser (the one it runs without its C extensions) quotes a bad
+    chunk-size line; its C parser, as of 3.14, waits for the total timeout instead.
+    """
+    monkeypatch.setattr(client_proto, "HttpResponseParser", http_parser.HttpResponseParserPy)
+    headers_read = asyncio.Event()
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n[1\r\n")
+        await writer.drain()
+        await headers_read.wait()  # then a chunk-size line that is the key
+        writer.write(KEY.encode() + b"\r\nxx\r\n0\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    async def on_request_end(*_: object) -> None:  # aiohttp has read the response's headers
+        headers_read.set()
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_end.append(on_request_end)
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    url = URL(f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/x")
+    try:
+        async with aiohttp.ClientSession(trace_configs=[trace]) as session, asyncio.timeout(5):
+            transport = AiohttpTransport(session=session)
+            with pytest.raises(ProtocolError, match="malformed response body") as caught:
+                await transport.send(Request("GET", url, {"x-api-key": KEY}))
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert headers_read.is_set()
+    original = caught.value.__cause__
+    assert isinstance(original, OriginalError)
+    assert "[redacted]" in str(original)
+    assert KEY not in str(original)

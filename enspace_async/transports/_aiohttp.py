@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import aiohttp
+from aiohttp.http_exceptions import HttpProcessingError
 from multidict import CIMultiDictProxy
 from yarl import URL
 
@@ -156,17 +157,18 @@ class AiohttpTransport:
                 allow_redirects=False,
                 proxy=self._proxy,
             ) as response:
-                headers = _headers(response.headers)
-                if self._whole(headers, request):
+                # Not ``headers``: those sent, which hold the key the errors below redact.
+                received = _headers(response.headers)
+                if self._whole(received, request):
                     content = await response.read()
                 else:
                     content = await self._counted(response, request)
-                return Response(response.status, headers, content, request)
+                return Response(response.status, received, content, request)
         except asyncio.CancelledError:
             if task is None or not deadlines.finish(task) or task.cancelling():
                 raise
             error = _mapped(TimeoutError(), request, headers, self._secrets)
-        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+        except (aiohttp.ClientError, HttpProcessingError, OSError, TimeoutError) as exc:
             error = _mapped(exc, request, headers, self._secrets)
         finally:
             if task is not None:
@@ -308,6 +310,8 @@ def _classify(exc: BaseException) -> tuple[type[TransportError], str, bool | Non
         return ConnectError, f"cannot connect: {exc.os_error}", None
     if isinstance(exc, aiohttp.ClientPayloadError):
         return ProtocolError, "response body was cut short", None
+    if isinstance(exc, HttpProcessingError):  # aiohttp's Python parser, reading the body
+        return ProtocolError, "malformed response body", None
     return ProtocolError, _describe(exc), None
 
 
