@@ -329,7 +329,7 @@ class EnspaceClient(ResourceAccess):
         request = self._request(target, path, query, json)
         try:
             response = await self._session.handler(request)
-            if not response.is_success:
+            if not 200 <= response.status < 300:  # (is_success, without the property's call)
                 raise _error(request, response)
             return _decode(response, into)
         except EnspaceError as error:
@@ -339,30 +339,25 @@ class EnspaceClient(ResourceAccess):
             raise
 
     def _request(self, target: Route, path: str, query: Query, json: Any) -> Request:
-        self._check_open()
+        if self._session.closed or self._home.loop is not asyncio.get_running_loop():
+            self._check_open()  # closed, another loop, or the first call: the full check
         options = self._options
-        headers = self._scoped_headers(target) if target.workspace_scoped else options.headers
+        shared = options.scoped_headers if target.workspace_scoped else options.headers
+        if shared is None:
+            raise _unscoped(target)
+        # A copy (no conversion: already lower-cased), so the shared dicts stay untouched.
+        headers = lowered(shared)
         content = None
         if json is not None:
             content = _body(json)
-            headers = lowered({**headers, "content-type": "application/json"})
+            headers["content-type"] = "application/json"
         url = options.base_url.with_path(options.base_path + path, encoded=True)
         if query:
             url = url.with_query(query)
-        # A copy (no conversion: already lower-cased), so the shared dicts above stay untouched.
-        headers = lowered(headers)
-        return Request(target.method, url, headers, content, options.timeout, route=target.name)
+        return Request(target.method, url, headers, content, options.timeout, target.name)
 
     def _secrets(self, request: Request) -> list[str]:
         return [self._session.api_key.reveal(), *_body_secrets(request.content)]
-
-    def _scoped_headers(self, target: Route) -> dict[str, str]:
-        if self._options.scoped_headers is None:
-            raise ConfigurationError(
-                f"{target.name} is workspace-scoped: pass workspace= to EnspaceClient, set "
-                f"{_ENV_WORKSPACE}, or use client.with_workspace(slug)"
-            )
-        return self._options.scoped_headers
 
 
 class _Home:
@@ -396,6 +391,13 @@ def _wrong_loop(home: asyncio.AbstractEventLoop) -> WrongEventLoopError:
     return WrongEventLoopError(
         f"this client belongs to another event loop (which {state}): create one client "
         "per loop, or use SyncEnspaceClient from threads"
+    )
+
+
+def _unscoped(target: Route) -> ConfigurationError:
+    return ConfigurationError(
+        f"{target.name} is workspace-scoped: pass workspace= to EnspaceClient, set "
+        f"{_ENV_WORKSPACE}, or use client.with_workspace(slug)"
     )
 
 
