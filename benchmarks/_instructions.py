@@ -4,7 +4,10 @@ CPU time on a shared machine drifts by 10-20 % between runs; an instruction coun
 within about 1 %. Each contender of the ``client_cost`` row (ours, our transport alone, raw
 aiohttp) runs in a child process under callgrind twice, sending ``small`` and then ``large``
 requests after the same start-up and warm-up, so the difference of the two totals divided by
-``large - small`` is the count of one request, start-up excluded. The emulator runs outside
+``large - small`` is the count of one request, start-up excluded. Two runs of the same
+length differ by up to ~15M instructions in all (start-up, and the loop and the limiter
+following the wall clock, which valgrind slows 50-fold), so the difference needs many
+requests: 1,200 by default (±12k per request; 400 left ±37k). The emulator runs outside
 valgrind, in its own process, so only the client is counted::
 
     python -m benchmarks.bench_client_cost --instructions [--concurrency 1 16 128]

@@ -313,7 +313,7 @@ def main(argv: list[str] | None = None) -> None:
     mode.add_argument("--profile", type=int, nargs="?", const=16, metavar="C")
     mode.add_argument("--instructions", type=int, nargs="*", metavar="C")
     mode.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
-    parser.add_argument("--requests", type=int, default=400, help="counted per contender")
+    parser.add_argument("--requests", type=int, default=1200, help="counted per contender")
     args = parser.parse_args(argv)
     if args.child:
         name, concurrency, total = args.child
