@@ -20,7 +20,14 @@ from aiohttp import client_proto, http_parser
 from multidict import CIMultiDict
 from yarl import URL
 
-from enspace_async import OriginalError, ProtocolError, Request, RequestTimeout, Timeout
+from enspace_async import (
+    EnspaceClient,
+    OriginalError,
+    ProtocolError,
+    Request,
+    RequestTimeout,
+    Timeout,
+)
 from enspace_async.transports import AiohttpTransport
 
 HEAD = (
@@ -160,11 +167,25 @@ async def test_one_transport_keeps_each_requests_own_limits_when_they_alternate(
 KEY = "en.TransportHeadersKey0123456789abcd"
 
 
+async def by_send(transport: AiohttpTransport, url: URL) -> None:
+    await transport.send(Request("GET", url, {"x-api-key": KEY}))
+
+
+async def by_client(transport: AiohttpTransport, url: URL) -> None:
+    base = str(url.origin())
+    client = EnspaceClient(KEY, base_url=base, workspace="w", transport=transport, retry=None)
+    async with client:
+        await client.request("GET", url.path)
+
+
+@pytest.mark.parametrize("through", ["send", "client"])
 async def test_a_key_echoed_in_the_body_is_redacted_from_the_error(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, through: str
 ) -> None:
     """The key sent is redacted from an error raised while the body is read, after the
-    response's own headers were parsed (they must not stand in for the headers sent).
+    response's own headers were parsed (they must not stand in for the headers sent): from
+    ``send`` with the key in the request, and from the client, whose key only the headers
+    handed to ``send_keyed`` hold.
 
     aiohttp's own pure-Python parser (the one it runs without its C extensions) quotes a bad
     chunk-size line; its C parser, as of 3.14, waits for the total timeout instead.
@@ -192,7 +213,7 @@ async def test_a_key_echoed_in_the_body_is_redacted_from_the_error(
         async with aiohttp.ClientSession(trace_configs=[trace]) as session, asyncio.timeout(5):
             transport = AiohttpTransport(session=session)
             with pytest.raises(ProtocolError, match="malformed response body") as caught:
-                await transport.send(Request("GET", url, {"x-api-key": KEY}))
+                await (by_send if through == "send" else by_client)(transport, url)
     finally:
         server.close()
         await server.wait_closed()

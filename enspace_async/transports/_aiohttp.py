@@ -131,15 +131,20 @@ class AiohttpTransport:
 
     async def send(self, request: Request) -> Response:
         """Send ``request`` and read the whole response."""
-        return await self.send_keyed(request, request.headers)
+        return await self.send_keyed(request)
 
-    async def send_keyed(self, request: Request, headers: Mapping[str, str]) -> Response:
-        """Send ``request`` with ``headers`` on the wire instead of its own, and read the whole
-        response, which answers ``request``: the client's authentication adds the API key
-        there, so that no request it hands back holds the key (and builds no copy of it)."""
+    async def send_keyed(
+        self, request: Request, headers: Mapping[str, str] | None = None
+    ) -> Response:
+        """Send ``request`` with ``headers`` on the wire instead of its own (``None``: its
+        own), and read the whole response, which answers ``request``: the client's
+        authentication adds the API key there, so that no request it hands back holds the key
+        (and it builds no copy of the request to send)."""
         session = self._session
         if session is None or (self._owns_session and session.closed):
             session = await self._client_session()
+        if headers is None:
+            headers = request.headers
         timeout, deadlines, timeouts = request.timeout, self._deadlines, self._timeouts
         if timeouts is None or timeouts[0] is not timeout:
             timeouts = self._timeouts = (timeout, _client_timeout(timeout))
