@@ -117,6 +117,11 @@ class Tuning:
     increase: float = attrs.field(default=0.05, validator=_not_negative)
     low_water: float = attrs.field(default=0.2, validator=_share)
     cooldown: float = attrs.field(default=1.0, validator=_not_negative)
+    ceiling: float = attrs.field(init=False, eq=False, repr=False)
+    """The ceiling as a number (``inf``: none); worked out once (every success reads it)."""
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "ceiling", INF if self.max_rate is None else float(self.max_rate))
 
     @classmethod
     def of(cls, max_rate: float | None, options: TuningOptions) -> Tuning:
@@ -127,11 +132,6 @@ class Tuning:
             names = ", ".join(sorted(known))
             raise ConfigurationError(f"unknown limiter option {unknown[0]!r}; choose from {names}")
         return cls(max_rate, **options)
-
-    @property
-    def ceiling(self) -> float:
-        """The ceiling as a number (``inf``: none)."""
-        return INF if self.max_rate is None else float(self.max_rate)
 
     @property
     def floor(self) -> float:
