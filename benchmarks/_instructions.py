@@ -27,7 +27,7 @@ from contextlib import AsyncExitStack
 
 from ._server import Server, emulator
 
-__all__ = ["child", "count"]
+__all__ = ["child", "count", "per_request", "server_of_env"]
 
 _ENV = "ENSPACE_BENCH_SERVER"
 _COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
@@ -37,8 +37,7 @@ def child(name: str, concurrency: int, total: int) -> None:
     """In the child: warm up ``name`` and send ``total`` requests (the parent counts)."""
     from .bench_client_cost import _contenders, _cpu_per_request
 
-    fields = json.loads(os.environ[_ENV])
-    server = Server(fields["url"], fields["key"], fields["workspace"], 0)
+    server = server_of_env()
 
     async def go() -> None:
         async with AsyncExitStack() as stack:
@@ -50,14 +49,21 @@ def child(name: str, concurrency: int, total: int) -> None:
     asyncio.run(go())
 
 
-def _instructions(server: Server, name: str, concurrency: int, total: int) -> int:
+def _instructions(
+    server: Server,
+    name: str,
+    concurrency: int,
+    total: int,
+    module: str = "benchmarks.bench_client_cost",
+) -> int:
+    """Instructions of one child run of ``module --child name concurrency total``."""
     env = {
         **os.environ,
         _ENV: json.dumps({"url": server.url, "key": server.api_key, "workspace": server.workspace}),
         "PYTHONHASHSEED": "0",
     }
     argv = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
-    argv += [sys.executable, "-m", "benchmarks.bench_client_cost", "--child"]
+    argv += [sys.executable, "-m", module, "--child"]
     argv += [name, str(concurrency), str(total)]
     done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
     found = _COLLECTED.search(done.stderr)
@@ -66,11 +72,24 @@ def _instructions(server: Server, name: str, concurrency: int, total: int) -> in
     return int(found.group(1))
 
 
-def per_request(server: Server, name: str, concurrency: int, small: int, large: int) -> float:
+def per_request(
+    server: Server,
+    name: str,
+    concurrency: int,
+    small: int,
+    large: int,
+    module: str = "benchmarks.bench_client_cost",
+) -> float:
     """Instructions one request of ``name`` costs at ``concurrency``."""
-    before = _instructions(server, name, concurrency, small)
-    after = _instructions(server, name, concurrency, large)
+    before = _instructions(server, name, concurrency, small, module)
+    after = _instructions(server, name, concurrency, large, module)
     return (after - before) / (large - small)
+
+
+def server_of_env() -> Server:
+    """In a child: the server the parent started."""
+    fields = json.loads(os.environ[_ENV])
+    return Server(fields["url"], fields["key"], fields["workspace"], 0)
 
 
 def count(concurrency: Sequence[int], requests: int) -> str:

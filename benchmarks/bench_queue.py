@@ -10,6 +10,7 @@ CPU time drifts on a shared machine; the repeatable count is callgrind's (see th
 from __future__ import annotations
 
 import asyncio
+import shutil
 import time
 
 from enspace_async import EnspaceClient
@@ -38,6 +39,53 @@ async def _cost(client: EnspaceClient, reference: str, callers: int, total: int)
     started = time.process_time()
     await asyncio.gather(*(caller() for _ in range(callers)))
     return (time.process_time() - started) / total
+
+
+async def _child(server: Server, callers: int, total: int) -> None:
+    """Under callgrind: warm up, then send ``total`` requests from ``callers`` callers."""
+    async with server.client(transport=AiohttpTransport(pool_size=POOL)) as client:
+        reference = (await client.items.list(SLUG, page_size=1).collect(limit=1))[0].reference
+        await _cost(client, reference, callers, 2 * callers)
+        if total:
+            await _cost(client, reference, callers, total)
+
+
+def _count(requests: int) -> str:
+    from ._instructions import per_request
+
+    if shutil.which("valgrind") is None:
+        raise SystemExit("valgrind is not installed (apt-get install valgrind)")
+    with emulator(demo_data=True) as server:
+        k = {
+            level: per_request(
+                server, "queue", level, 2 * level, 2 * level + requests, "benchmarks.bench_queue"
+            )
+            for level in (POOL, CALLERS)
+        }
+    return (
+        f"instructions per items.get on a pool of {POOL}: {POOL} callers {k[POOL] / 1000:.1f}k, "
+        f"{CALLERS} callers {k[CALLERS] / 1000:.1f}k ({k[CALLERS] / k[POOL]:.3f}x; "
+        f"{requests} requests counted)"
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``--instructions``: the row in instructions under callgrind (the repeatable count)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_queue")
+    mode = parser.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--instructions", action="store_true")
+    mode.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--requests", type=int, default=2560, help="counted per level")
+    args = parser.parse_args(argv)
+    if args.child:
+        from ._instructions import server_of_env
+
+        _, callers, total = args.child
+        asyncio.run(_child(server_of_env(), int(callers), int(total)))
+    else:
+        print(_count(args.requests))
 
 
 async def _measure(server: Server, quick: bool) -> dict[int, float]:
@@ -72,3 +120,7 @@ def run(quick: bool) -> list[dict[str, object]]:
             "median round of CPU time",
         }
     ]
+
+
+if __name__ == "__main__":
+    main()
