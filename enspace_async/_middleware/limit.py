@@ -71,7 +71,24 @@ class LimitMiddleware:
         """Wait for an in-flight slot and a rate slot, send, and report the answer."""
         slots = self.slots
         if slots is not None and not slots.try_take():
-            request = await self._take_slot(slots, request)
+            # Queued, awaited here: a caller waiting for a slot holds no coroutine of its own
+            # (hundreds may wait; each object they hold is work for the garbage collector).
+            deadline = DEADLINE.get()
+            started = self.clock()
+            waiter = slots.join(math.inf if deadline is None else deadline)
+            try:
+                handed = await waiter
+            except asyncio.CancelledError:
+                slots.abandon(waiter)
+                raise
+            if deadline is not None:
+                if not handed:  # (only a deadline ends a wait without a slot)
+                    raise _late(
+                        request,
+                        f"waited {deadline - started:.3g} s for one of the {slots.size} "
+                        "in-flight slots (max_in_flight) and the call's deadline came",
+                    )
+                request = bounded(request, deadline - self.clock())
         # One coroutine for the slot, the rate and the answer: only the waits are awaited.
         try:
             deadline = DEADLINE.get()
@@ -106,21 +123,6 @@ class LimitMiddleware:
                 status, headers, now=self.wall_clock(), max_wait=self.max_pause
             )
         return OK if status < 300 else None
-
-    async def _take_slot(self, slots: Slots, request: Request) -> Request:
-        """Wait for a slot until the deadline; return the request with the time left."""
-        deadline = DEADLINE.get()
-        if deadline is None:
-            await slots.take()
-            return request
-        left = deadline - self.clock()
-        if not await slots.take(deadline):
-            raise _late(
-                request,
-                f"waited {left:.3g} s for one of the {slots.size} in-flight slots "
-                "(max_in_flight) and the call's deadline came",
-            )
-        return bounded(request, deadline - self.clock())
 
     async def _reserve(self, now: float, left: float) -> tuple[float, int]:
         if self.bounded_reserve:

@@ -99,21 +99,35 @@ class Slots:
         if self.free > 0:
             self.free -= 1
             return True
+        waiter = self.join(until)
+        try:
+            return await waiter
+        except asyncio.CancelledError:
+            self.abandon(waiter)
+            raise
+
+    def join(self, until: float = math.inf) -> asyncio.Future[bool]:
+        """Queue for a slot (after :meth:`try_take` failed): the future is ``True`` once a slot
+        is handed over, ``False`` if the clock reached ``until`` first. Await it in the caller's
+        own coroutine (no coroutine per waiter), and call :meth:`abandon` if that is cancelled.
+        """
         waiter: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._waiters.append(waiter)
         if until < math.inf:
             self._until[waiter] = until
             if until < self._ring_at:
                 self._arm(until)
-        try:
-            return await waiter
-        except asyncio.CancelledError:
-            if not waiter.done() or waiter.cancelled():
-                waiter.cancel()
-                self._leave(waiter)
-            elif waiter.result():
-                self.give()  # handed a slot just as we were cancelled: pass it on
-            raise  # (out of time just as we were cancelled: _ring counted us)
+        return waiter
+
+    def abandon(self, waiter: asyncio.Future[bool]) -> None:
+        """The caller awaiting ``waiter`` was cancelled: leave the queue, or pass on a slot
+        handed over just then."""
+        if not waiter.done() or waiter.cancelled():
+            waiter.cancel()
+            self._leave(waiter)
+        elif waiter.result():
+            self.give()  # handed a slot just as we were cancelled: pass it on
+        # (out of time just as we were cancelled: _ring counted us)
 
     def give(self) -> None:
         """Return a slot: to the first live waiter, or to the pool."""
