@@ -74,8 +74,10 @@ class Items(Resource):
         Raises:
             NotFoundError: no item has this reference.
         """
-        path = {"slug": type_slug, "ref": reference}
-        return await self._client._call("items.get", path, into=Item)
+        # The path values inline, so this frame keeps no dict alive while the call is in flight.
+        return await self._client._call(
+            "items.get", {"slug": type_slug, "ref": reference}, into=Item
+        )
 
     async def get_as(self, type_slug: str, reference: str, model: type[M]) -> M:
         """Return one item as a typed model (a class made by ``enspace codegen``).
@@ -133,8 +135,12 @@ class Items(Resource):
 
     async def update(self, type_slug: str, reference: str, data: Mapping[str, Any]) -> Item:
         """Merge ``data`` into the item's values and return the item."""
-        path = {"slug": type_slug, "ref": reference}
-        return await self._client._call("items.update", path, json={"data": dict(data)}, into=Item)
+        return await self._client._call(
+            "items.update",
+            {"slug": type_slug, "ref": reference},
+            json={"data": dict(data)},
+            into=Item,
+        )
 
     async def delete(self, type_slug: str, reference: str) -> None:
         """Delete one item."""
