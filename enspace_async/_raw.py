@@ -18,31 +18,19 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any, Generic, Protocol, Self, TypeVar, cast
+from typing import Any, Generic, TypeVar, cast
 
 import attrs
 
 from ._errors import ConfigurationError, DecodeError
 from ._http import Request, Response
 from ._resources import ResourceAccess
-
-if TYPE_CHECKING:
-    from ._session import Session
+from ._session import StandIn, Viewable
 
 __all__ = ["RawResponse", "RawResponses"]
 
 T = TypeVar("T")
 _RESOURCES = frozenset(name for name in vars(ResourceAccess) if not name.startswith("_"))
-
-
-class _Client(Protocol):
-    """What a raw call needs of :class:`~enspace_async.EnspaceClient` (its module imports us)."""
-
-    _session: Session
-
-    def _view(self) -> Self:
-        """A view sharing the client's options, whose session may be swapped."""
-        ...
 
 
 @attrs.frozen(repr=False)
@@ -86,15 +74,10 @@ def _raw(
     )
 
 
-class _Capture:
+class _Capture(StandIn):
     """The session of one raw call: the client's own, keeping the last answer it got."""
 
-    def __init__(self, session: Session):
-        self._session = session
-        self.response: Response | None = None
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._session, name)
+    response: Response | None = None
 
     async def handler(self, request: Request) -> Response:
         self.response = await self._session.handler(request)
@@ -102,13 +85,11 @@ class _Capture:
 
 
 async def _capture(
-    client: _Client, label: str, call: Callable[[Any], Awaitable[Any]]
+    client: Viewable, label: str, call: Callable[[Any], Awaitable[Any]]
 ) -> RawResponse[Any]:
     capture = _Capture(client._session)
-    view = client._view()
-    view._session = cast("Session", capture)
     try:
-        result = await call(view)
+        result = await call(capture.view(client))
     except DecodeError as error:
         if capture.response is None:
             raise
@@ -124,7 +105,7 @@ async def _capture(
 class _RawResource:
     """One resource of :class:`RawResponses`."""
 
-    def __init__(self, client: _Client, name: str):
+    def __init__(self, client: Viewable, name: str):
         self._client, self._name = client, name
 
     def __repr__(self) -> str:
@@ -152,7 +133,7 @@ class _RawResource:
 class RawResponses:
     """``client.with_raw_response``: the client's resources, each call giving a RawResponse."""
 
-    def __init__(self, client: _Client):
+    def __init__(self, client: Viewable):
         self._client = client
 
     def __repr__(self) -> str:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Sequence
+from typing import Any, Protocol, Self, TypeVar, cast
 
 from yarl import URL
 
@@ -33,7 +34,7 @@ from ._ratelimit import RateLimiter
 from ._time import Clock, Sleep
 from .transports import Transport
 
-__all__ = ["Session"]
+__all__ = ["Session", "StandIn", "Viewable"]
 
 
 class Session:
@@ -99,3 +100,35 @@ class Session:
             self.closed = True
             self.limiter.close()  # saves the learned rate to a state_file, if any
             await self.transport.aclose()
+
+
+class Viewable(Protocol):
+    """A client as a :class:`StandIn` sees it (the client's module imports this one)."""
+
+    _session: Session
+
+    def _view(self) -> Self:
+        """A view sharing the client's options, whose session may be swapped."""
+        ...
+
+
+C = TypeVar("C", bound=Viewable)
+
+
+class StandIn:
+    """The session of one view of a client: the client's own session, except for the
+    ``handler`` a subclass defines around the session's (``with_raw_response`` keeps a call's
+    answer; an export learns of each page's answer). Every other attribute is the session's.
+    """
+
+    def __init__(self, session: Session):
+        self._session = session
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._session, name)
+
+    def view(self, client: C) -> C:
+        """A view of ``client`` whose calls go through this stand-in."""
+        view = client._view()
+        view._session = cast("Session", self)
+        return view

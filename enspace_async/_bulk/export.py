@@ -40,6 +40,7 @@ from .._errors import ConfigurationError, EnspaceError
 from .._http import Request, Response
 from .._middleware.telemetry import NO_PARENT, start_parent
 from .._protocol.query import MAX_PAGE_SIZE, check_page_size, is_last_page
+from .._session import StandIn, Viewable
 from ..models import Item
 
 if TYPE_CHECKING:
@@ -78,22 +79,16 @@ def _rebuild(expected: int, received: int, offset: int, total: int) -> ExportInc
     return ExportIncompleteError(expected=expected, received=received, offset=offset, total=total)
 
 
-class _Client(Protocol):
+class _Client(Viewable, Protocol):
     """What an export needs of the client behind ``client.items``: a view of its own."""
-
-    _session: Session
 
     @property
     def items(self) -> ItemCalls:
         """The view's items."""
         ...
 
-    def _view(self) -> Self:
-        """A view sharing the client's options, whose session may be swapped."""
-        ...
 
-
-class _Arrivals:
+class _Arrivals(StandIn):
     """The session of an export's view: the client's own, telling the export of each answer.
 
     A slot is refilled as soon as its page's answer is in, not once the page is decoded: the
@@ -102,11 +97,8 @@ class _Arrivals:
     """
 
     def __init__(self, session: Session, arrived: Callable[[], int]):
-        self._session = session
+        super().__init__(session)
         self._arrived = arrived
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._session, name)
 
     async def handler(self, request: Request) -> Response:
         response = await self._session.handler(request)
@@ -159,9 +151,8 @@ class Export(AsyncIterator[Item]):
     ):
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise ConfigurationError(f"concurrency must be a positive integer, got {concurrency!r}")
-        view = cast("_Client", items._client)._view()
-        arrived = partial(_arrived, weakref.ref(self))
-        view._session = cast("Session", _Arrivals(view._session, arrived))
+        client = cast("_Client", items._client)
+        view = _Arrivals(client._session, partial(_arrived, weakref.ref(self))).view(client)
         self._query = _Query(
             view.items, type_slug, dict(filters or {}), sort or "id:asc", check_page_size(page_size)
         )
