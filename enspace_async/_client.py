@@ -33,7 +33,7 @@ from ._errors import (
     WrongEventLoopError,
     scrub,
 )
-from ._http import Middleware, Request, Response, Timeout, lowered
+from ._http import DEFAULT_TIMEOUT, Middleware, Request, Response, Timeout, lowered
 from ._middleware.retry import RetryBudget, RetryPolicy
 from ._middleware.telemetry import Binding, Telemetry, check_telemetry
 from ._observe import ClientStats, Hooks
@@ -51,7 +51,6 @@ from .transports import AiohttpTransport, Transport
 
 __all__ = ["EnspaceClient"]
 
-DEFAULT_TIMEOUT = Timeout()
 _ENV_URL, _ENV_WORKSPACE = "ENSPACE_API_URL", "ENSPACE_WORKSPACE_ID"
 
 
@@ -329,7 +328,7 @@ class EnspaceClient(ResourceAccess):
         request = self._request(target, path, query, json)
         try:
             response = await self._session.handler(request)
-            if not 200 <= response.status < 300:  # (is_success, without the property's call)
+            if not response.is_success:
                 raise _error(request, response)
             return _decode(response, into)
         except EnspaceError as error:
@@ -339,8 +338,7 @@ class EnspaceClient(ResourceAccess):
             raise
 
     def _request(self, target: Route, path: str, query: Query, json: Any) -> Request:
-        if self._session.closed or self._home.loop is not asyncio.get_running_loop():
-            self._check_open()  # closed, another loop, or the first call: the full check
+        self._check_open()
         options = self._options
         shared = options.scoped_headers if target.workspace_scoped else options.headers
         if shared is None:

@@ -16,7 +16,16 @@ from yarl import URL
 
 from ._config import seconds
 
-__all__ = ["SECRET_HEADERS", "Handler", "Middleware", "Request", "Response", "Timeout", "compose"]
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "SECRET_HEADERS",
+    "Handler",
+    "Middleware",
+    "Request",
+    "Response",
+    "Timeout",
+    "compose",
+]
 
 # Headers whose values are credentials: kept out of reprs, and redacted from error texts.
 SECRET_HEADERS = frozenset({"x-api-key", "authorization", "proxy-authorization", "cookie"})
@@ -69,8 +78,8 @@ class Timeout:
         return attrs.evolve(cls(), total=seconds("timeout", value))
 
 
-# Shared by every Request built without a timeout (a Timeout is frozen): built and hashed once.
-_DEFAULT_TIMEOUT = Timeout()
+DEFAULT_TIMEOUT = Timeout()
+"""The limits of a client and a Request given none (a Timeout is frozen: built and hashed once)."""
 
 
 class _Lowered(dict[str, str]):
@@ -111,7 +120,7 @@ class Request:
     url: URL
     headers: Mapping[str, str] = attrs.field(factory=dict, converter=_freeze_headers)
     content: bytes | None = None
-    timeout: Timeout = _DEFAULT_TIMEOUT
+    timeout: Timeout = DEFAULT_TIMEOUT
     route: str = "custom"
 
     def with_headers(self, **headers: str) -> Request:

@@ -211,8 +211,7 @@ class RetryMiddleware:
                     outcome: Response | TransportError
                     try:
                         outcome = await call_next(request)
-                        # (A redirect is a 3xx: a success skips the redirect policy's call.)
-                        if outcome.status >= 300 and self.redirects.wanted(outcome):
+                        if self.redirects.wanted(outcome):
                             outcome = await self.redirects.follow(request, outcome, call_next)
                     except TransportError as exc:
                         outcome = exc
@@ -222,11 +221,10 @@ class RetryMiddleware:
                     if ambiguous and _gone(request, outcome):
                         outcome = attrs.evolve(outcome, status=204, content=b"")
                     if outcome.status < 300:
-                        local = self.local
-                        if local is None:
+                        if self.local is not None:
+                            self.local.put(spent or 1)
+                        else:
                             await self.budget.deposit(spent or 1)
-                        elif local.tokens < local.capacity:
-                            local.put(spent or 1)
                         return outcome
                 cause = retry_cause(request.method, outcome)
                 if cause is None:

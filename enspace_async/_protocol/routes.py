@@ -27,9 +27,10 @@ _FIELDS = re.compile(r"\{(\w+)\}")
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 # The resources' argument names, where the placeholder is named otherwise.
 _LABELS = {"slug": "type_slug", "ref": "reference"}
-_SAFE = re.compile(r"[A-Za-z0-9\-._~]+")
-# The same set for str.strip, which tells "only these characters" without the regex engine.
+# Unreserved characters, sent as they are: the string for str.strip (which tells "only these
+# characters" without the regex engine), the pattern for the slow path.
 _SAFE_CHARACTERS = string.ascii_letters + string.digits + "-._~"
+_SAFE = re.compile(f"[{re.escape(_SAFE_CHARACTERS)}]+")
 
 
 @attrs.frozen
