@@ -427,8 +427,13 @@ class Hostile:
         writer.close()
 
     def close(self) -> None:
+        # In the server's own loop: Server.close() from another thread races the loop's own
+        # bookkeeping of a connection just closed (seen: TypeError in Server._wakeup).
+        self.background.run(self._close())
+
+    async def _close(self) -> None:
         self.server.close()
-        self.background.run(self.server.wait_closed())
+        await self.server.wait_closed()
 
 
 @pytest.fixture
