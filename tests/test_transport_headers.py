@@ -8,6 +8,9 @@ every timer on the test's loop is the client's own.
 from __future__ import annotations
 
 import asyncio
+import gc
+import socket
+import struct
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -222,3 +225,114 @@ async def test_a_key_echoed_in_the_body_is_redacted_from_the_error(
     assert isinstance(original, OriginalError)
     assert "[redacted]" in str(original)
     assert KEY not in str(original)
+
+
+@pytest.mark.parametrize("through", ["send", "client"])
+@pytest.mark.parametrize("then", ["stays", "closes"])
+async def test_a_malformed_later_chunk_fails_at_once_with_aiohttps_own_parser(
+    through: str, then: str
+) -> None:
+    """aiohttp's C parser (the one it runs by default, as of 3.14) fails the connection on a
+    bad chunk-size line that comes after the first chunk but leaves the body's reader waiting:
+    without a total timeout, forever, even once the connection is closed. The transport fails
+    that read itself, with the parser's error, at once; the key it quotes is redacted."""
+    headers_read = asyncio.Event()
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n[1\r\n")
+        await writer.drain()
+        await headers_read.wait()
+        writer.write(KEY.encode() + b"\r\nxx\r\n0\r\n\r\n")
+        await writer.drain()
+        if then == "stays":
+            await reader.read()  # until the client hangs up
+        writer.close()
+
+    async def on_request_end(*_: object) -> None:  # aiohttp has read the response's headers
+        headers_read.set()
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_end.append(on_request_end)
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    url = URL(f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/x")
+    no_limits = aiohttp.ClientTimeout(total=None, connect=None, sock_read=None)
+    try:
+        async with aiohttp.ClientSession(trace_configs=[trace], timeout=no_limits) as session:
+            transport = AiohttpTransport(session=session)
+            unlimited = unlimited_send if through == "send" else unlimited_client
+            async with asyncio.timeout(5):  # the bug waits forever: a hang fails here
+                with pytest.raises(ProtocolError, match="malformed response body") as caught:
+                    await unlimited(transport, url)
+    finally:
+        server.close()
+        await server.wait_closed()
+    original = caught.value.__cause__
+    assert isinstance(original, OriginalError)
+    assert KEY not in str(original)
+    assert KEY not in str(caught.value)
+
+
+async def unlimited_send(transport: AiohttpTransport, url: URL) -> None:
+    await transport.send(Request("GET", url, {"x-api-key": KEY}, timeout=Timeout.of(None)))
+
+
+async def unlimited_client(transport: AiohttpTransport, url: URL) -> None:
+    base = str(url.origin())
+    client = EnspaceClient(KEY, base_url=base, transport=transport, retry=None, timeout=None)
+    async with client:
+        await client.request("GET", url.path, workspace_scoped=False)
+
+
+async def test_watching_a_body_leaves_no_error_unretrieved_when_the_connection_dies_later() -> None:
+    """A body still coming when the headers are read is watched through its connection's
+    ``closed`` future, which aiohttp then makes; if that connection is later reset, idle in
+    the pool, nobody awaits the future's error: asyncio must not log it as never retrieved."""
+    headers_read, answered, reset = asyncio.Event(), asyncio.Event(), asyncio.Event()
+    body = b"[" + b"1," * 5000 + b"1]"
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        if answered.is_set():  # a second connection: a small answer, then the end
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")
+            await writer.drain()
+            writer.close()
+            return
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body))
+        await writer.drain()
+        await headers_read.wait()
+        writer.write(body)
+        await writer.drain()
+        await answered.wait()
+        sock = writer.get_extra_info("socket")
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        writer.transport.abort()  # a reset, with linger 0
+
+    async def on_request_end(_: object, __: object, params: Any) -> None:
+        if headers_read.is_set():
+            return
+        headers_read.set()
+        closed = params.response.connection.protocol.closed
+        closed.add_done_callback(lambda _: reset.set())  # (retrieves nothing)
+
+    unretrieved: list[dict[str, Any]] = []
+    loop = asyncio.get_running_loop()
+    loop.set_exception_handler(lambda _, context: unretrieved.append(context))
+    trace = aiohttp.TraceConfig()
+    trace.on_request_end.append(on_request_end)
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    url = URL(f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/x")
+    try:
+        async with aiohttp.ClientSession(trace_configs=[trace]) as session, asyncio.timeout(5):
+            transport = AiohttpTransport(session=session)
+            assert (await transport.send(Request("GET", url))).content == body
+            answered.set()
+            await reset.wait()  # the idle connection was reset, its future given the error
+            # The next request drops the dead connection from the pool, and with it the future.
+            assert (await transport.send(Request("GET", url))).content == b"{}"
+            gc.collect()
+    finally:
+        loop.set_exception_handler(None)
+        server.close()
+        await server.wait_closed()
+    assert not [c for c in unretrieved if "never retrieved" in c.get("message", "")]

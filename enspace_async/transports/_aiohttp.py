@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import ssl as ssl_module
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import aiohttp
@@ -164,10 +164,15 @@ class AiohttpTransport:
             ) as response:
                 # Not ``headers``: those sent, which hold the key the errors below redact.
                 received = _headers(response.headers)
-                if self._whole(received, request):
-                    content = await response.read()
-                else:
-                    content = await self._counted(response, request)
+                unwatch = _watch(response)
+                try:
+                    if self._whole(received, request):
+                        content = await response.read()
+                    else:
+                        content = await self._counted(response, request)
+                finally:
+                    if unwatch is not None:
+                        unwatch()
                 return Response(response.status, received, content, request)
         except asyncio.CancelledError:
             if task is None or not deadlines.finish(task) or task.cancelling():
@@ -241,6 +246,46 @@ async def _close_when_cancelled(session: aiohttp.ClientSession) -> None:
         await asyncio.get_running_loop().create_future()  # until cancelled
     finally:
         await session.close()
+
+
+def _watch(response: aiohttp.ClientResponse) -> Callable[[], None] | None:
+    """Make the connection's closing fail the read of a body that is not complete yet;
+    return how to stop, or ``None`` if there is nothing to watch (a small body comes whole).
+
+    aiohttp's C parser (as of 3.14), meeting a malformed chunk after the first, closes the
+    connection and keeps the error on its protocol, but never tells the body's reader: the
+    read waits for the total timeout, and without one forever, the peer long gone.
+    """
+    reader = response.content
+    connection = response.connection
+    protocol = None if reader.is_eof() or connection is None else connection.protocol
+    if protocol is None:
+        return None
+
+    def fail(_: object = None) -> None:
+        if not reader.is_eof() and reader.exception() is None:
+            error = protocol.exception()  # the parser's, if it failed
+            reader.set_exception(error or aiohttp.ClientPayloadError("connection closed"))
+
+    closed = protocol.closed
+    if closed is None:  # lost before anybody asked
+        fail()
+        return None
+    closed.remove_done_callback(_retrieve)  # (once per connection)
+    closed.add_done_callback(_retrieve)
+    closed.add_done_callback(fail)
+
+    def unwatch() -> None:
+        closed.remove_done_callback(fail)
+
+    return unwatch
+
+
+def _retrieve(closed: asyncio.Future[None]) -> None:
+    # aiohttp sets an error on this future if the connection is lost with one: we had it
+    # made, nobody else may await it, and asyncio logs an error never retrieved.
+    if not closed.cancelled():
+        closed.exception()
 
 
 @functools.lru_cache(maxsize=64)
