@@ -191,7 +191,7 @@ async def test_a_key_echoed_in_the_body_is_redacted_from_the_error(
     handed to ``send_keyed`` hold.
 
     aiohttp's own pure-Python parser (the one it runs without its C extensions) quotes a bad
-    chunk-size line; its C parser, as of 3.14, waits for the total timeout instead.
+    chunk-size line; for its C parser, see the test of a malformed later chunk below.
     """
     monkeypatch.setattr(client_proto, "HttpResponseParser", http_parser.HttpResponseParserPy)
     headers_read = asyncio.Event()

@@ -257,8 +257,10 @@ def _watch(response: aiohttp.ClientResponse) -> Callable[[], None] | None:
     read waits for the total timeout, and without one forever, the peer long gone.
     """
     reader = response.content
+    if reader.is_eof():
+        return None
     connection = response.connection
-    protocol = None if reader.is_eof() or connection is None else connection.protocol
+    protocol = None if connection is None else connection.protocol
     if protocol is None:
         return None
 
