@@ -72,7 +72,7 @@ class LimitMiddleware:
         slots = self.slots
         if slots is not None and not slots.try_take():
             # Queued, awaited here: a caller waiting for a slot holds no coroutine of its own
-            # (hundreds may wait; each object they hold is work for the garbage collector).
+            # (hundreds may wait; see Slots on what queueing costs).
             deadline = DEADLINE.get()
             started = self.clock()
             waiter = slots.join(math.inf if deadline is None else deadline)
