@@ -74,26 +74,26 @@ async def _cost(send: Send, callers: int, total: int) -> tuple[float, float]:
     return spent / total, 1000 * young.runs / total
 
 
-async def _sends(server: Server, stack: AsyncExitStack, names: tuple[str, ...]) -> dict[str, Send]:
-    """The named contenders, each on its own pool of ``POOL`` connections."""
-    built = await _contenders(server, POOL, stack, [OURS, "raw aiohttp"])
-    sends = {OURS: built[OURS], POOLED: built["raw aiohttp"]}
-    if GATED in names:
-        raw = (await _contenders(server, POOL, stack, ["raw aiohttp"]))["raw aiohttp"]
-        gate = asyncio.Semaphore(POOL)
+async def _send(server: Server, stack: AsyncExitStack, name: str) -> Send:
+    """The contender ``name``, on a pool of ``POOL`` connections of its own."""
+    if name == OURS:
+        return (await _contenders(server, POOL, stack, [OURS]))[OURS]
+    raw = (await _contenders(server, POOL, stack, ["raw aiohttp"]))["raw aiohttp"]
+    if name == POOLED:
+        return raw
+    gate = asyncio.Semaphore(POOL)
 
-        async def gated() -> Any:
-            async with gate:
-                return await raw()
+    async def gated() -> Any:
+        async with gate:
+            return await raw()
 
-        sends[GATED] = gated
-    return {name: sends[name] for name in names}
+    return gated
 
 
 async def _child(server: Server, name: str, callers: int, total: int) -> None:
     """Under callgrind: warm up, then send ``total`` requests from ``callers`` callers."""
     async with AsyncExitStack() as stack:
-        send = (await _sends(server, stack, (name,)))[name]
+        send = await _send(server, stack, name)
         await _cost(send, callers, 2 * callers)
         if total:
             await _cost(send, callers, total)
@@ -150,7 +150,7 @@ async def _measure(server: Server, quick: bool) -> Cost:
     rounds, total = (3, 1024) if quick else (15, 2560)
     levels = (POOL, CALLERS)
     async with AsyncExitStack() as stack:
-        sends = await _sends(server, stack, CONTENDERS)
+        sends = {name: await _send(server, stack, name) for name in CONTENDERS}
         samples: dict[str, dict[int, list[tuple[float, float]]]] = {
             name: {level: [] for level in levels} for name in sends
         }
