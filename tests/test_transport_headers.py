@@ -336,3 +336,45 @@ async def test_watching_a_body_leaves_no_error_unretrieved_when_the_connection_d
         server.close()
         await server.wait_closed()
     assert not [c for c in unretrieved if "never retrieved" in c.get("message", "")]
+
+
+LATER = {
+    "data longer than its size": b"4\r\n,2,3XX\r\n0\r\n\r\n",
+    "a bad chunk extension": b"4;\x00=\r\n,2,3\r\n0\r\n\r\n",
+    "a chunk size too large": b"ffffffffffffffffffff\r\n,2,3\r\n0\r\n\r\n",
+    "a bad trailer": b"0\r\nbad trailer line\r\n\r\n",
+}
+
+
+@pytest.mark.parametrize("later", LATER.values(), ids=list(LATER))
+async def test_every_malformed_later_chunk_fails_at_once(later: bytes) -> None:
+    """The same for other malformations after a good first chunk (each waited forever without
+    a total timeout before the transport failed the read itself)."""
+    first_sent = asyncio.Event()
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n[1\r\n")
+        await writer.drain()
+        await first_sent.wait()
+        writer.write(later)
+        await writer.drain()
+        await reader.read()  # until the client hangs up
+        writer.close()
+
+    async def on_request_end(*_: object) -> None:  # aiohttp has read the response's headers
+        first_sent.set()
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_end.append(on_request_end)
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    url = URL(f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/x")
+    try:
+        async with aiohttp.ClientSession(trace_configs=[trace]) as session:
+            transport = AiohttpTransport(session=session)
+            async with asyncio.timeout(5):  # a hang fails here
+                with pytest.raises(ProtocolError, match="malformed response body"):
+                    await unlimited_send(transport, url)
+    finally:
+        server.close()
+        await server.wait_closed()
