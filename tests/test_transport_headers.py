@@ -14,6 +14,7 @@ import struct
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -168,6 +169,7 @@ async def test_one_transport_keeps_each_requests_own_limits_when_they_alternate(
 
 
 KEY = "en.TransportHeadersKey0123456789abcd"
+KEYED_CHUNK = KEY.encode() + b"\r\nxx\r\n0\r\n\r\n"  # a chunk-size line that is the key
 
 
 async def by_send(transport: AiohttpTransport, url: URL) -> None:
@@ -179,6 +181,44 @@ async def by_client(transport: AiohttpTransport, url: URL) -> None:
     client = EnspaceClient(KEY, base_url=base, workspace="w", transport=transport, retry=None)
     async with client:
         await client.request("GET", url.path)
+
+
+@asynccontextmanager
+async def chunked_then(
+    later: bytes, *, stays: bool = False
+) -> AsyncIterator[tuple[AiohttpTransport, URL]]:
+    """A raw server answering a chunked body whose first chunk is good and whose ``later``
+    bytes follow once aiohttp has read the headers (a parser failing on them fails after the
+    response began), then closes, or ``stays`` until the client hangs up; and a transport on a
+    session that says when the headers were read. Everything inside must end within 5 s: a
+    hang fails there."""
+    headers_read = asyncio.Event()
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n[1\r\n")
+        await writer.drain()
+        await headers_read.wait()
+        writer.write(later)
+        await writer.drain()
+        if stays:
+            await reader.read()  # until the client hangs up
+        writer.close()
+
+    async def on_request_end(*_: object) -> None:  # aiohttp has read the response's headers
+        headers_read.set()
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_end.append(on_request_end)
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    url = URL(f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/x")
+    try:
+        async with aiohttp.ClientSession(trace_configs=[trace]) as session, asyncio.timeout(5):
+            yield AiohttpTransport(session=session), url
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert headers_read.is_set()
 
 
 @pytest.mark.parametrize("through", ["send", "client"])
@@ -194,33 +234,9 @@ async def test_a_key_echoed_in_the_body_is_redacted_from_the_error(
     chunk-size line; for its C parser, see the test of a malformed later chunk below.
     """
     monkeypatch.setattr(client_proto, "HttpResponseParser", http_parser.HttpResponseParserPy)
-    headers_read = asyncio.Event()
-
-    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await reader.readuntil(b"\r\n\r\n")
-        writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n[1\r\n")
-        await writer.drain()
-        await headers_read.wait()  # then a chunk-size line that is the key
-        writer.write(KEY.encode() + b"\r\nxx\r\n0\r\n\r\n")
-        await writer.drain()
-        writer.close()
-
-    async def on_request_end(*_: object) -> None:  # aiohttp has read the response's headers
-        headers_read.set()
-
-    trace = aiohttp.TraceConfig()
-    trace.on_request_end.append(on_request_end)
-    server = await asyncio.start_server(answer, "127.0.0.1", 0)
-    url = URL(f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/x")
-    try:
-        async with aiohttp.ClientSession(trace_configs=[trace]) as session, asyncio.timeout(5):
-            transport = AiohttpTransport(session=session)
-            with pytest.raises(ProtocolError, match="malformed response body") as caught:
-                await (by_send if through == "send" else by_client)(transport, url)
-    finally:
-        server.close()
-        await server.wait_closed()
-    assert headers_read.is_set()
+    async with chunked_then(KEYED_CHUNK) as (transport, url):
+        with pytest.raises(ProtocolError, match="malformed response body") as caught:
+            await (by_send if through == "send" else by_client)(transport, url)
     original = caught.value.__cause__
     assert isinstance(original, OriginalError)
     assert "[redacted]" in str(original)
@@ -236,37 +252,10 @@ async def test_a_malformed_later_chunk_fails_at_once_with_aiohttps_own_parser(
     bad chunk-size line that comes after the first chunk but leaves the body's reader waiting:
     without a total timeout, forever, even once the connection is closed. The transport fails
     that read itself, with the parser's error, at once; the key it quotes is redacted."""
-    headers_read = asyncio.Event()
-
-    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await reader.readuntil(b"\r\n\r\n")
-        writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n[1\r\n")
-        await writer.drain()
-        await headers_read.wait()
-        writer.write(KEY.encode() + b"\r\nxx\r\n0\r\n\r\n")
-        await writer.drain()
-        if then == "stays":
-            await reader.read()  # until the client hangs up
-        writer.close()
-
-    async def on_request_end(*_: object) -> None:  # aiohttp has read the response's headers
-        headers_read.set()
-
-    trace = aiohttp.TraceConfig()
-    trace.on_request_end.append(on_request_end)
-    server = await asyncio.start_server(answer, "127.0.0.1", 0)
-    url = URL(f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/x")
-    no_limits = aiohttp.ClientTimeout(total=None, connect=None, sock_read=None)
-    try:
-        async with aiohttp.ClientSession(trace_configs=[trace], timeout=no_limits) as session:
-            transport = AiohttpTransport(session=session)
-            unlimited = unlimited_send if through == "send" else unlimited_client
-            async with asyncio.timeout(5):  # the bug waits forever: a hang fails here
-                with pytest.raises(ProtocolError, match="malformed response body") as caught:
-                    await unlimited(transport, url)
-    finally:
-        server.close()
-        await server.wait_closed()
+    unlimited = unlimited_send if through == "send" else unlimited_client
+    async with chunked_then(KEYED_CHUNK, stays=then == "stays") as (transport, url):
+        with pytest.raises(ProtocolError, match="malformed response body") as caught:
+            await unlimited(transport, url)
     original = caught.value.__cause__
     assert isinstance(original, OriginalError)
     assert KEY not in str(original)
@@ -350,31 +339,6 @@ LATER = {
 async def test_every_malformed_later_chunk_fails_at_once(later: bytes) -> None:
     """The same for other malformations after a good first chunk (each waited forever without
     a total timeout before the transport failed the read itself)."""
-    first_sent = asyncio.Event()
-
-    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await reader.readuntil(b"\r\n\r\n")
-        writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n[1\r\n")
-        await writer.drain()
-        await first_sent.wait()
-        writer.write(later)
-        await writer.drain()
-        await reader.read()  # until the client hangs up
-        writer.close()
-
-    async def on_request_end(*_: object) -> None:  # aiohttp has read the response's headers
-        first_sent.set()
-
-    trace = aiohttp.TraceConfig()
-    trace.on_request_end.append(on_request_end)
-    server = await asyncio.start_server(answer, "127.0.0.1", 0)
-    url = URL(f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/x")
-    try:
-        async with aiohttp.ClientSession(trace_configs=[trace]) as session:
-            transport = AiohttpTransport(session=session)
-            async with asyncio.timeout(5):  # a hang fails here
-                with pytest.raises(ProtocolError, match="malformed response body"):
-                    await unlimited_send(transport, url)
-    finally:
-        server.close()
-        await server.wait_closed()
+    async with chunked_then(later, stays=True) as (transport, url):
+        with pytest.raises(ProtocolError, match="malformed response body"):
+            await unlimited_send(transport, url)
