@@ -1,11 +1,12 @@
-"""Small aiohttp.web servers on 127.0.0.1 for the resilience tests."""
+"""Small servers on 127.0.0.1 for the resilience and transport tests."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from ssl import SSLContext
 
 from aiohttp import web
@@ -67,3 +68,19 @@ class ServedInThread:
     def close(self) -> None:
         self._loop.call_soon_threadsafe(self._stopped.set)
         self._thread.join(10)
+
+
+@contextmanager
+def http_server_in_threads(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """``handler`` served by a ``ThreadingHTTPServer`` on a free loopback port, from threads of
+    its own: no timer of it runs on the test's event loop. Yields the base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)

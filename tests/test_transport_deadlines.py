@@ -9,10 +9,11 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
+from resilience_servers import http_server_in_threads
 from yarl import URL
 
 from enspace_async import Request, RequestTimeout, Timeout
@@ -42,15 +43,9 @@ class _Handler(BaseHTTPRequestHandler):
 @pytest.fixture
 def url() -> Iterator[URL]:
     RELEASE.clear()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    yield URL(f"http://127.0.0.1:{server.server_address[1]}")
-    RELEASE.set()
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
+    with http_server_in_threads(_Handler) as base:
+        yield URL(base)
+        RELEASE.set()
 
 
 def _get(url: URL, path: str, total: float | None) -> Request:

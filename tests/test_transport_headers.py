@@ -11,17 +11,17 @@ import asyncio
 import gc
 import socket
 import struct
-import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import aiohttp
 import pytest
 from aiohttp import client_proto, http_parser
 from multidict import CIMultiDict
+from resilience_servers import http_server_in_threads
 from yarl import URL
 
 from enspace_async import (
@@ -139,14 +139,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def url() -> Iterator[URL]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    yield URL(f"http://127.0.0.1:{server.server_address[1]}")
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
+    with http_server_in_threads(_Handler) as base:
+        yield URL(base)
 
 
 async def test_one_transport_keeps_each_requests_own_limits_when_they_alternate(url: URL) -> None:
