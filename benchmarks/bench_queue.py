@@ -21,13 +21,12 @@ from __future__ import annotations
 import asyncio
 import gc
 import shutil
-import time
 from contextlib import AsyncExitStack
 from typing import Any
 
 from ._server import Server, emulator
 from ._timing import median
-from .bench_client_cost import OURS, Send, _contenders
+from .bench_client_cost import OURS, Send, _contenders, _cpu_per_request
 
 __all__ = ["run"]
 
@@ -59,19 +58,9 @@ class YoungCollections:
 
 async def _cost(send: Send, callers: int, total: int) -> tuple[float, float]:
     """CPU seconds per request and young collections per 1,000 requests."""
-    remaining = total
-
-    async def caller() -> None:
-        nonlocal remaining
-        while remaining > 0:
-            remaining -= 1
-            await send()
-
     with YoungCollections() as young:
-        started = time.process_time()
-        await asyncio.gather(*(caller() for _ in range(callers)))
-        spent = time.process_time() - started
-    return spent / total, 1000 * young.runs / total
+        cpu = await _cpu_per_request(send, callers, total)
+    return cpu, 1000 * young.runs / total
 
 
 async def _send(server: Server, stack: AsyncExitStack, name: str) -> Send:
