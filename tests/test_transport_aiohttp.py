@@ -10,12 +10,14 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import aiohttp
 import pytest
 from aiohttp import web
+from yarl import URL
 
 from enspace_async import (
     ConnectError,
     EnspaceClient,
     OutcomeUnknownError,
     ProtocolError,
+    Request,
     RequestTimeout,
     Timeout,
     TransportError,
@@ -67,6 +69,27 @@ async def test_a_round_trip(serve: Serve) -> None:
     assert body["path"] == "/ws/types"
     assert body["key"] == KEY
     assert body["ua"].startswith("enspace-async/")
+
+
+@pytest.mark.parametrize("agent", [None, "my-app/2"])
+async def test_a_request_goes_with_its_own_user_agent_or_none(
+    serve: Serve, agent: str | None
+) -> None:
+    seen: list[list[str]] = []
+
+    async def echo(request: web.Request) -> web.Response:
+        seen.append(request.headers.getall("user-agent", []))
+        return web.Response()
+
+    url = await serve(app_with(echo))
+    transport = AiohttpTransport()
+    try:
+        headers = {} if agent is None else {"user-agent": agent}
+        for _ in range(2):  # the second on a kept-alive connection
+            await transport.send(Request("GET", URL(f"{url}/x"), headers))
+    finally:
+        await transport.aclose()
+    assert seen == [[] if agent is None else [agent]] * 2  # never aiohttp's own
 
 
 async def test_connection_refused_is_a_connect_error() -> None:

@@ -35,6 +35,7 @@ from ._deadlines import Deadlines
 __all__ = ["AiohttpTransport"]
 
 DEFAULT_MAX_RESPONSE_SIZE = 64 * 1024 * 1024
+_NO_AGENT = ("User-Agent",)  # a request without one is sent without one, not with aiohttp's
 
 
 class AiohttpTransport:
@@ -114,7 +115,6 @@ class AiohttpTransport:
             connector=connector,
             trust_env=self._trust_env,
             auto_decompress=True,
-            skip_auto_headers=("User-Agent",),
         )
         # aiohttp silently resends GET/PUT/DELETE once when a reused connection drops.
         # Our retry middleware owns every resend (it counts attempts, spends the retry
@@ -161,6 +161,9 @@ class AiohttpTransport:
                 timeout=timeouts[1],
                 allow_redirects=False,
                 proxy=self._proxy,
+                # aiohttp adds its own User-Agent to a request without one; skipping it for
+                # every request would cost each a copy of its headers (and an exception).
+                skip_auto_headers=None if "user-agent" in headers else _NO_AGENT,
             ) as response:
                 # Not ``headers``: those sent, which hold the key the errors below redact.
                 received = _headers(response.headers)
