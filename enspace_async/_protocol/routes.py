@@ -53,9 +53,15 @@ class Route:
 
     params: tuple[str, ...] = attrs.field(init=False, eq=False, repr=False)
     """The placeholder names of the template, in order."""
+    _pieces: tuple[str, tuple[tuple[str, str], ...]] = attrs.field(init=False, eq=False, repr=False)
+    # The template split once: the text before the first placeholder, then each placeholder
+    # with the text that follows it (filling concatenates; no format machinery per call).
 
     def __attrs_post_init__(self) -> None:
-        object.__setattr__(self, "params", _params(self.template))
+        parts = _FIELDS.split(self.template)  # text, name, text, name, ..., text
+        pairs = tuple(zip(parts[1::2], parts[2::2], strict=True))
+        object.__setattr__(self, "params", tuple(name for name, _ in pairs))
+        object.__setattr__(self, "_pieces", (parts[0], pairs))
 
     def path(self, **values: str | int) -> str:
         """Fill the template with percent-encoded values.
@@ -68,10 +74,10 @@ class Route:
 
     def fill(self, values: Mapping[str, object]) -> str:
         """:meth:`path` with the values in a mapping (the client's call path: no keywords)."""
-        names = self.params
-        if not names:
-            return self.template
-        return self.template.format_map({n: encode_segment(n, values.get(n)) for n in names})
+        path, pairs = self._pieces
+        for name, text in pairs:
+            path += encode_segment(name, values.get(name)) + text
+        return path
 
     def match(self, path: str) -> dict[str, str] | None:
         """Return the placeholder values if ``path`` fits this route, else ``None``."""
@@ -81,11 +87,6 @@ class Route:
         return {
             k: URL.build(path="/" + v, encoded=True).path[1:] for k, v in found.groupdict().items()
         }
-
-
-@functools.cache
-def _params(template: str) -> tuple[str, ...]:
-    return tuple(_FIELDS.findall(template))
 
 
 @functools.cache
