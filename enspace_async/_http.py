@@ -9,6 +9,7 @@ so a retry can resend the very same object.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from types import FunctionType
 from typing import Any
 
 import attrs
@@ -185,7 +186,13 @@ def compose(middlewares: Sequence[Middleware], send: Handler) -> Handler:
 
 
 def _bind(middleware: Middleware, call_next: Handler) -> Handler:
+    # An object whose class defines __call__ (the SDK's own layers) is called through its
+    # bound method, found once here: calling the object looks the method up on every call.
+    call = middleware
+    if isinstance(getattr(type(middleware), "__call__", None), FunctionType):  # noqa: B004
+        call = getattr(middleware, "__call__")  # noqa: B004, B009 - typed as the middleware
+
     def handle(request: Request) -> Awaitable[Response]:
-        return middleware(request, call_next)
+        return call(request, call_next)
 
     return handle
