@@ -206,7 +206,8 @@ async def _cpu_per_request(send: Send, concurrency: int, total: int) -> float:
 
 async def _measure_level(
     server: Server, concurrency: int, total: int, rounds: int
-) -> dict[str, float]:
+) -> dict[str, list[float]]:
+    """CPU seconds per request of every contender, one entry per round, in turn."""
     async with AsyncExitStack() as stack:
         sends = await _contenders(server, concurrency, stack)
         for send in sends.values():  # open the pools and warm the code paths
@@ -215,12 +216,19 @@ async def _measure_level(
         for _ in range(rounds):
             for name, send in sends.items():
                 samples[name].append(await _cpu_per_request(send, concurrency, total))
-        return {name: median(values) for name, values in samples.items()}
+        return samples
+
+
+def _spread(samples: dict[str, list[float]], name: str) -> str:
+    """The lowest and highest ratio of ours to ``name`` within one round."""
+    ratios = [a / b for a, b in zip(samples[OURS], samples[name], strict=True)]
+    return f"{min(ratios):.2f}-{max(ratios):.2f}x"
 
 
 def _rows(
-    concurrency: int, cost: dict[str, float], total: int, rounds: int
+    concurrency: int, samples: dict[str, list[float]], total: int, rounds: int
 ) -> list[dict[str, object]]:
+    cost = {name: median(values) for name, values in samples.items()}
     ours = cost[OURS]
     rows: list[dict[str, object]] = []
     for name, target, goal in (
@@ -228,6 +236,7 @@ def _rows(
         ("httpx", TARGET_HTTPX, f"≤ {TARGET_HTTPX}x (5x cheaper)"),
     ):
         ratio = ours / cost[name]
+        spread = f"per-round ratio {_spread(samples, name)}"
         rows.append(
             {
                 "benchmark": "client CPU per request",
@@ -238,7 +247,9 @@ def _rows(
                 "ratio": ratio,
                 "target": goal,
                 "met": ratio <= target,
-                "note": _note(cost, rounds, total) if name == "raw aiohttp" else None,
+                "note": f"{_note(cost, rounds, total)}; {spread}"
+                if name == "raw aiohttp"
+                else spread,
             }
         )
     for name, case, note in (
@@ -279,8 +290,8 @@ async def _measure(server: Server, quick: bool) -> list[dict[str, object]]:
     for concurrency in CONCURRENCY:
         total = max(concurrency, 60) if quick else max(10 * concurrency, 1000)
         rounds = 1 if quick else 15
-        cost = await _measure_level(server, concurrency, total, rounds)
-        rows += _rows(concurrency, cost, total, rounds)
+        samples = await _measure_level(server, concurrency, total, rounds)
+        rows += _rows(concurrency, samples, total, rounds)
     return rows
 
 
