@@ -162,6 +162,30 @@ async def test_unknown_keys_are_ignored() -> None:
     assert item.reference == "DEM11"
 
 
+async def test_distinct_custom_paths_grow_no_cache() -> None:
+    # A worker may send a million distinct paths through the escape hatch: nothing the SDK
+    # caches may be keyed by them (a route's placeholders once were, in a functools.cache).
+    import sys
+
+    def cache_sizes() -> dict[str, int]:
+        return {
+            f"{module_name}.{name}": value.cache_info().currsize
+            for module_name, module in list(sys.modules.items())
+            if module_name.startswith("enspace_async") and module is not None
+            for name, value in vars(module).items()
+            if callable(getattr(value, "cache_info", None))
+        }
+
+    async with make(Recorder({})) as client:
+        await client.request("GET", "/warm")
+        before = cache_sizes()
+        for n in range(200):
+            await client.request("GET", f"/things/x{n}")
+    grown = {name: size - before.get(name, 0) for name, size in cache_sizes().items()}
+    assert before  # the SDK's caches were found
+    assert all(growth < 10 for growth in grown.values()), grown
+
+
 async def test_escape_hatch_decodes_into_a_model_or_returns_json() -> None:
     recorder = Recorder([ITEM])
     async with make(recorder) as client:
