@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -165,8 +166,6 @@ async def test_unknown_keys_are_ignored() -> None:
 async def test_distinct_custom_paths_grow_no_cache() -> None:
     # A worker may send a million distinct paths through the escape hatch: nothing the SDK
     # caches may be keyed by them (a route's placeholders once were, in a functools.cache).
-    import sys
-
     def cache_sizes() -> dict[str, int]:
         return {
             f"{module_name}.{name}": value.cache_info().currsize
