@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from types import FunctionType
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 from yarl import URL
@@ -179,20 +179,26 @@ def compose(middlewares: Sequence[Middleware], send: Handler) -> Handler:
     coroutine per layer, and cheaper than ``functools.partial(..., call_next=...)``, which
     builds a keyword dict per call (measured: 6 layers, 1.07 µs vs 1.63 µs per call).
     """
-    handler = send
+    handler = _direct(send)
     for middleware in reversed(middlewares):
-        handler = _bind(middleware, handler)
+        handler = _bind(_direct(middleware), handler)
     return handler
 
 
 def _bind(middleware: Middleware, call_next: Handler) -> Handler:
-    # An object whose class defines __call__ (the SDK's own layers) is called through its
-    # bound method, found once here: calling the object looks the method up on every call.
-    call = middleware
-    if isinstance(getattr(type(middleware), "__call__", None), FunctionType):  # noqa: B004
-        call = getattr(middleware, "__call__")  # noqa: B004, B009 - typed as the middleware
-
     def handle(request: Request) -> Awaitable[Response]:
-        return call(request, call_next)
+        return middleware(request, call_next)
 
     return handle
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _direct(function: F) -> F:
+    """``function``'s bound ``__call__`` if its class defines one in Python (the SDK's own
+    layers), found once here: calling the object looks the method up on every call."""
+    if isinstance(getattr(type(function), "__call__", None), FunctionType):  # noqa: B004
+        bound: F = getattr(function, "__call__")  # noqa: B004, B009 - typed as the object
+        return bound
+    return function
