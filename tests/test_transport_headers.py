@@ -12,7 +12,7 @@ import gc
 import socket
 import struct
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from http.server import BaseHTTPRequestHandler
 from typing import Any
@@ -45,6 +45,24 @@ HEAD = (
 )
 
 
+Answer = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+
+
+@asynccontextmanager
+async def raw_server(answer: Answer) -> AsyncIterator[URL]:
+    """A raw socket server on 127.0.0.1 calling ``answer`` for each connection; its URL."""
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    async with server:  # closed, and waited for, on the way out
+        yield URL(f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/x")
+
+
+def traced_session(on_request_end: Callable[..., Awaitable[None]]) -> aiohttp.ClientSession:
+    """A session calling ``on_request_end`` once aiohttp has read a response's headers."""
+    trace = aiohttp.TraceConfig()
+    trace.on_request_end.append(on_request_end)
+    return aiohttp.ClientSession(trace_configs=[trace])
+
+
 @pytest.fixture
 async def raw_url() -> AsyncIterator[URL]:
     """A server answering every request on a connection with ``HEAD`` (keep-alive)."""
@@ -59,11 +77,8 @@ async def raw_url() -> AsyncIterator[URL]:
         finally:
             writer.close()
 
-    server = await asyncio.start_server(answer, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    yield URL(f"http://127.0.0.1:{port}/x")
-    server.close()
-    await server.wait_closed()
+    async with raw_server(answer) as url:
+        yield url
 
 
 async def test_response_names_are_lower_case_and_a_repeated_name_keeps_its_first_value(
@@ -202,16 +217,12 @@ async def chunked_then(
     async def on_request_end(*_: object) -> None:  # aiohttp has read the response's headers
         headers_read.set()
 
-    trace = aiohttp.TraceConfig()
-    trace.on_request_end.append(on_request_end)
-    server = await asyncio.start_server(answer, "127.0.0.1", 0)
-    url = URL(f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/x")
-    try:
-        async with aiohttp.ClientSession(trace_configs=[trace]) as session, asyncio.timeout(5):
-            yield AiohttpTransport(session=session), url
-    finally:
-        server.close()
-        await server.wait_closed()
+    async with (
+        raw_server(answer) as url,
+        traced_session(on_request_end) as session,
+        asyncio.timeout(5),
+    ):
+        yield AiohttpTransport(session=session), url
     assert headers_read.is_set()
 
 
@@ -301,12 +312,12 @@ async def test_watching_a_body_leaves_no_error_unretrieved_when_the_connection_d
     unretrieved: list[dict[str, Any]] = []
     loop = asyncio.get_running_loop()
     loop.set_exception_handler(lambda _, context: unretrieved.append(context))
-    trace = aiohttp.TraceConfig()
-    trace.on_request_end.append(on_request_end)
-    server = await asyncio.start_server(answer, "127.0.0.1", 0)
-    url = URL(f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/x")
     try:
-        async with aiohttp.ClientSession(trace_configs=[trace]) as session, asyncio.timeout(5):
+        async with (
+            raw_server(answer) as url,
+            traced_session(on_request_end) as session,
+            asyncio.timeout(5),
+        ):
             transport = AiohttpTransport(session=session)
             assert (await transport.send(Request("GET", url))).content == body
             answered.set()
@@ -316,8 +327,6 @@ async def test_watching_a_body_leaves_no_error_unretrieved_when_the_connection_d
             gc.collect()
     finally:
         loop.set_exception_handler(None)
-        server.close()
-        await server.wait_closed()
     assert not [c for c in unretrieved if "never retrieved" in c.get("message", "")]
 
 
