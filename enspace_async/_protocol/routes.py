@@ -51,8 +51,6 @@ class Route:
     workspace_scoped: bool = True
     source: Source = "A"
 
-    params: tuple[str, ...] = attrs.field(init=False, eq=False, repr=False)
-    """The placeholder names of the template, in order."""
     _pieces: tuple[str, tuple[tuple[str, str], ...]] = attrs.field(init=False, eq=False, repr=False)
     # The template split once: the text before the first placeholder, then each placeholder
     # with the text that follows it (filling concatenates; no format machinery per call).
@@ -60,8 +58,12 @@ class Route:
     def __attrs_post_init__(self) -> None:
         parts = _FIELDS.split(self.template)  # text, name, text, name, ..., text
         pairs = tuple(zip(parts[1::2], parts[2::2], strict=True))
-        object.__setattr__(self, "params", tuple(name for name, _ in pairs))
         object.__setattr__(self, "_pieces", (parts[0], pairs))
+
+    @property
+    def params(self) -> tuple[str, ...]:
+        """The placeholder names of the template, in order."""
+        return tuple(name for name, _ in self._pieces[1])
 
     def path(self, **values: str | int) -> str:
         """Fill the template with percent-encoded values.
